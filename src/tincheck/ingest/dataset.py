@@ -1,0 +1,176 @@
+"""Read a service's data folder into canonical tables: :func:`read_dataset`.
+
+The result is a :class:`Dataset`: canonical tables in an in-memory DuckDB database,
+reachable as Ibis tables, plus the validation report (warnings kept for the report)
+and the files' SHA-256 hashes. :func:`validate` runs the same reading and returns
+only the report.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import duckdb
+import ibis
+
+from .. import pseudonymise
+from ..schema import TABLES
+from .findings import DataError, Example, Finding, ValidationReport
+from .rules import build_canonical, column_findings, table_findings
+from .sources import SourceFile, find_sources, load
+
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class Dataset:
+    """A service's records as canonical tables, ready for the metric layer.
+
+    ``supplied`` names the tables that came from a file; the others exist but are
+    empty. ``report`` holds every validation finding (warnings only, once read
+    without errors).
+    """
+
+    path: Path
+    connection: duckdb.DuckDBPyConnection
+    sources: dict[str, SourceFile]
+    supplied: frozenset[str]
+    report: ValidationReport
+    manifest: dict | None = None
+
+    @cached_property
+    def backend(self):
+        """The Ibis DuckDB backend over the canonical tables."""
+        return ibis.duckdb.from_connection(self.connection)
+
+    def table(self, name: str) -> ibis.Table:
+        """The canonical table ``name`` as an Ibis table bound to this dataset."""
+        if name not in TABLES:
+            raise KeyError(f"no canonical table {name!r}; tables: {', '.join(TABLES)}")
+        return self.backend.table(name)
+
+    def has(self, name: str) -> bool:
+        """Whether the table was supplied (optional tables may be absent)."""
+        return name in self.supplied
+
+    def rows(self, name: str) -> int:
+        return self.connection.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return self.report.warnings
+
+    @cached_property
+    def files(self) -> dict[str, str]:
+        """File name → SHA-256 of each table file read."""
+        return {s.name: s.sha256() for s in self.sources.values()}
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.manifest and self.manifest.get("synthetic"))
+
+    def to_parquet(self, folder: str | Path) -> Path:
+        """Write the supplied canonical tables as Parquet files into ``folder``."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in sorted(self.supplied):
+            target = str(folder / f"{name}.parquet").replace("'", "''")
+            self.connection.execute(f"COPY {name} TO '{target}' (FORMAT parquet)")
+        return folder
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> Dataset:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _read_manifest(folder: Path, report: ValidationReport) -> dict | None:
+    path = folder / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        report.add(Finding("warning", "bad_manifest", MANIFEST, None,
+                           f"a JSON manifest; it could not be read ({type(exc).__name__}) "
+                           "and was ignored", examples=(Example(None),)))
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def _load(path: str | Path, key_file=None, today: _dt.date | None = None
+          ) -> tuple[Dataset, ValidationReport]:
+    folder = Path(path)
+    report = ValidationReport()
+    sources, found = find_sources(folder)
+    for finding in found:
+        report.add(finding)
+    connection = duckdb.connect(":memory:")
+    try:
+        key = pseudonymise.find_key(key_file)
+    except pseudonymise.PseudonymKeyError as exc:
+        report.add(Finding("error", "pseudonym_key", "(key file)", None, str(exc)))
+        key, sources = None, {}
+    raws = {}
+    for name, source in sources.items():
+        try:
+            raw, findings = load(connection, source, key)
+        except pseudonymise.PseudonymKeyError as exc:
+            raw, findings = None, [Finding("error", "pseudonym_key", source.name, None,
+                                           str(exc), examples=(Example(None),))]
+        for finding in findings:
+            report.add(finding)
+        if raw is not None and raw.structure_ok:
+            for finding in column_findings(connection, raw, TABLES[name]):
+                report.add(finding)
+            raws[name] = raw
+        elif raw is not None:
+            report.add(Finding(
+                "warning", "checks_skipped", source.name, None,
+                "row-level checks of this file were skipped until its structure errors "
+                "are fixed"))
+    for name, table in TABLES.items():
+        build_canonical(connection, raws.get(name), table)
+    supplied = frozenset(raws)
+    files = {name: raw.source.name for name, raw in raws.items()}
+    for finding in table_findings(connection, files, set(supplied), today=today):
+        report.add(finding)
+    manifest = _read_manifest(folder, report)
+    dataset = Dataset(folder, connection, {n: r.source for n, r in raws.items()},
+                      supplied, report, manifest)
+    return dataset, report
+
+
+def validate(path: str | Path, *, key_file=None, today: _dt.date | None = None
+             ) -> ValidationReport:
+    """Check a data folder against every rule of the data model.
+
+    Returns the report (errors and warnings); never raises for bad data.
+
+    >>> validate(example_path()).ok    # doctest: +SKIP
+    True
+    """
+    dataset, report = _load(path, key_file, today)
+    dataset.close()
+    return report
+
+
+def read_dataset(path: str | Path, *, key_file=None, today: _dt.date | None = None
+                 ) -> Dataset:
+    """Read and validate a data folder into canonical tables.
+
+    Raises :class:`DataError` (with the full report) when any rule is broken.
+    """
+    dataset, report = _load(path, key_file, today)
+    if not report.ok:
+        dataset.close()
+        raise DataError(report)
+    return dataset

@@ -1,0 +1,156 @@
+"""SQL that turns a raw column (text or typed) into its canonical type.
+
+Each canonical column type has a parse expression that yields NULL where the raw
+value cannot be read, and a sentence saying what was expected. Validation flags
+"present but unreadable" as ``raw IS NOT NULL AND parsed IS NULL``; the canonical
+table is built from the same expressions, so what is checked is what is loaded.
+"""
+
+from __future__ import annotations
+
+from .. import codes
+from ..instruments import ITEM_CODES, instrument_spellings
+from ..schema import Column
+
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
+                "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
+EARLIEST_DATE = "1900-01-01"
+LATEST_DATE = "2100-12-31"
+TRUE_WORDS = ("true", "t", "yes", "y", "1")
+FALSE_WORDS = ("false", "f", "no", "n", "0")
+
+_TEXT_TYPES = ("VARCHAR",)
+_INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+                  "USMALLINT", "UINTEGER", "UBIGINT")
+_REAL_TYPES = ("FLOAT", "DOUBLE", "REAL") 
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def code_lookup(list_name: str) -> dict[str, str]:
+    """Accepted lower-case spelling → canonical code, for a column's code list."""
+    if list_name == "instrument":
+        return instrument_spellings()
+    return codes.lookup(list_name)
+
+
+def _is_decimal(raw_type: str) -> bool:
+    return raw_type.startswith("DECIMAL")
+
+
+def text_sql(col: str, raw_type: str) -> str:
+    """The raw value as trimmed text, empty strings as NULL.
+
+    Whole-valued reals become integers first, so a Parquet id column stored as
+    DOUBLE (``12.0``) reads as ``12``.
+    """
+    if raw_type in _TEXT_TYPES:
+        return f"NULLIF(trim({col}), '')"
+    if raw_type in _REAL_TYPES or _is_decimal(raw_type):
+        return (f"CASE WHEN {col} IS NULL OR isnan({col}) THEN NULL "
+                f"WHEN {col} = floor({col}) AND abs({col}) < 1e15 "
+                f"THEN CAST(CAST({col} AS BIGINT) AS VARCHAR) "
+                f"ELSE CAST({col} AS VARCHAR) END")
+    return f"NULLIF(trim(CAST({col} AS VARCHAR)), '')"
+
+
+def parse_sql(column: Column, col: str, raw_type: str) -> str:
+    """SQL giving the canonical value of ``col`` (a quoted raw column), or NULL."""
+    t = column.type
+    text = text_sql(col, raw_type)
+    if t == "str":
+        return text
+    if t == "date":
+        if raw_type == "DATE":
+            value = col
+        elif raw_type.startswith("TIMESTAMP"):
+            value = f"CAST({col} AS DATE)"
+        else:
+            fmts = "[" + ", ".join(quote_literal(f) for f in DATE_FORMATS) + "]"
+            value = f"CAST(try_strptime({text}, {fmts}) AS DATE)"
+        return (f"CASE WHEN {value} BETWEEN DATE '{EARLIEST_DATE}' AND DATE '{LATEST_DATE}' "
+                f"THEN {value} END")
+    if t in ("number", "int"):
+        if raw_type in _INTEGER_TYPES or raw_type in _REAL_TYPES or _is_decimal(raw_type):
+            value = f"CAST({col} AS DOUBLE)"
+        else:
+            value = f"try_cast({text} AS DOUBLE)"
+        finite = f"CASE WHEN isfinite({value}) THEN {value} END"
+        if t == "number":
+            return finite
+        return f"CASE WHEN {finite} = floor({finite}) THEN CAST({finite} AS BIGINT) END"
+    if t == "bool":
+        if raw_type == "BOOLEAN":
+            return col
+        low = f"lower({text})"
+        trues = ", ".join(quote_literal(w) for w in TRUE_WORDS)
+        falses = ", ".join(quote_literal(w) for w in FALSE_WORDS)
+        return (f"CASE WHEN {low} IN ({trues}) THEN TRUE "
+                f"WHEN {low} IN ({falses}) THEN FALSE END")
+    if t == "code":
+        return code_sql(code_lookup(column.codes), f"lower({text})")
+    if t == "icd10":
+        up = f"upper(replace({text}, ' ', ''))"
+        return (f"CASE WHEN regexp_full_match({up}, '[A-Z][0-9]{{2}}(\\.?[0-9A-Z]{{1,2}})?') "
+                f"THEN regexp_replace({up}, '^([A-Z][0-9]{{2}})\\.?([0-9A-Z]{{1,2}})$', "
+                f"'\\1.\\2') END")
+    raise ValueError(f"unknown column type {t!r}")
+
+
+def code_sql(lookup: dict[str, str], key_sql: str) -> str:
+    """A CASE expression mapping accepted spellings to canonical codes."""
+    by_code: dict[str, list[str]] = {}
+    for spelling, canonical in lookup.items():
+        by_code.setdefault(canonical, []).append(spelling)
+    whens = " ".join(
+        f"WHEN {key_sql} IN ({', '.join(quote_literal(s) for s in spellings)}) "
+        f"THEN {quote_literal(canonical)}"
+        for canonical, spellings in by_code.items()
+    )
+    return f"CASE {whens} END"
+
+
+def expectation(column: Column) -> str:
+    """What a valid value of ``column`` looks like, as a sentence fragment."""
+    t = column.type
+    if t == "date":
+        return f"a date as YYYY-MM-DD or DD/MM/YYYY, between {EARLIEST_DATE[:4]} and " \
+               f"{LATEST_DATE[:4]}"
+    if t == "int":
+        return "a whole number" + _bounds(column)
+    if t == "number":
+        return "a number" + _bounds(column)
+    if t == "bool":
+        return "true or false (also yes/no, y/n, 1/0)"
+    if t == "icd10":
+        return "an ICD-10 code such as F41.1 (the dot is optional: F411)"
+    if t == "code":
+        if column.codes == "instrument":
+            names = sorted({v for v in instrument_spellings().values()})
+            return "one of " + ", ".join(names) + " (or its SNOMED CT code)"
+        words = codes.values(column.codes)
+        nhs = [n for c in codes.CODE_LISTS[column.codes] for n in c.nhs]
+        text = "one of " + ", ".join(words)
+        if nhs and column.aliases:
+            text += " (or the NHS code: " + ", ".join(nhs) + ")"
+        return text
+    return "a value"
+
+
+def _bounds(column: Column) -> str:
+    if column.minimum is not None and column.maximum is not None:
+        return f" from {column.minimum:g} to {column.maximum:g}"
+    if column.minimum is not None:
+        return f" of at least {column.minimum:g}"
+    return ""
+
+
+def item_code_message(value: str) -> str | None:
+    """A specific message when an instrument value is a single item's code."""
+    return ITEM_CODES.get(value.strip())

@@ -1,0 +1,216 @@
+"""Validation rules of the data model, each a SQL query over the loaded tables.
+
+Column rules (required values, readable types, known codes, ranges) run on the raw
+views with the same parse expressions that build the canonical tables. Table rules
+(unique keys, foreign keys, date order, score ranges, warnings) run on the canonical
+tables. Every rule reports how many rows break it and the first of them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+from ..instruments import INSTRUMENTS, ITEM_CODES
+from ..pseudonymise import mask
+from ..schema import SOURCE_ROW, Column, Table
+from .findings import MAX_SHOWN, Example, Finding
+from .parse import expectation, parse_sql, quote_ident, quote_literal, text_sql
+from .sources import RawTable
+
+WITHHELD = "(withheld: identifier)"
+SQL_TYPES = {"str": "VARCHAR", "code": "VARCHAR", "icd10": "VARCHAR", "date": "DATE",
+             "int": "BIGINT", "number": "DOUBLE", "bool": "BOOLEAN"}
+
+
+def collect(con, severity: str, rule: str, file: str, column: str | None, expected: str,
+            sql: str, *, withheld: bool = False) -> Finding | None:
+    """Run ``sql`` (selecting ``source_row`` and ``value``) into one finding."""
+    rows = con.execute(
+        f"SELECT source_row, CAST(value AS VARCHAR), count(*) OVER () FROM ({sql}) q "
+        f"ORDER BY source_row LIMIT {MAX_SHOWN}"
+    ).fetchall()
+    if not rows:
+        return None
+    examples = tuple(
+        Example(int(row), None if value is None else (WITHHELD if withheld else mask(value)))
+        for row, value, _ in rows
+    )
+    return Finding(severity, rule, file, column, expected, rows[0][2], examples)
+
+
+# ------------------------------------------------------------------ column rules
+
+def column_findings(con, raw: RawTable, table: Table) -> list[Finding]:
+    """Required values present, values readable as their type, codes known, ranges."""
+    findings: list[Finding] = []
+    file, view = raw.source.name, quote_ident(raw.view)
+    for column in table.columns:
+        col = raw.raw_column(column.name)
+        if col is None:
+            continue
+        header = raw.header.header_of(column.name)
+        raw_type = raw.raw_type(column.name)
+        text = text_sql(col, raw_type)
+        parsed = parse_sql(column, col, raw_type)
+        if column.required:
+            findings.append(collect(
+                con, "error", "required_value", file, header,
+                f"a {column.name} value; this column is required",
+                f"SELECT source_row, NULL AS value FROM {view} WHERE {text} IS NULL"))
+        if column.type == "str":
+            continue
+        unreadable = f"{text} IS NOT NULL AND {parsed} IS NULL"
+        if column.codes == "instrument":
+            items = ", ".join(quote_literal(code) for code in ITEM_CODES)
+            findings.append(collect(
+                con, "error", "item_code", file, header,
+                "a total score's instrument code; " + "; ".join(ITEM_CODES.values()),
+                f"SELECT source_row, {text} AS value FROM {view} WHERE {text} IN ({items})"))
+            unreadable += f" AND {text} NOT IN ({items})"
+        findings.append(collect(
+            con, "error", _type_rule(column), file, header, expectation(column),
+            f"SELECT source_row, {text} AS value FROM {view} WHERE {unreadable}"))
+        if column.type in ("int", "number") and (column.minimum is not None
+                                                 or column.maximum is not None):
+            low = -1e308 if column.minimum is None else column.minimum
+            high = 1e308 if column.maximum is None else column.maximum
+            findings.append(collect(
+                con, "error", "out_of_range", file, header, expectation(column),
+                f"SELECT source_row, {text} AS value FROM {view} "
+                f"WHERE {parsed} < {low} OR {parsed} > {high}"))
+    return [f for f in findings if f is not None]
+
+
+def _type_rule(column: Column) -> str:
+    return {"code": "unknown_code", "icd10": "bad_icd10", "date": "bad_date",
+            "bool": "bad_bool"}.get(column.type, "bad_number")
+
+
+def build_canonical(con, raw: RawTable | None, table: Table) -> None:
+    """Create the canonical table from the raw view (empty and typed if no file)."""
+    select = []
+    for column in table.columns:
+        col = raw.raw_column(column.name) if raw is not None else None
+        expr = (parse_sql(column, col, raw.raw_type(column.name)) if col is not None
+                else "NULL")
+        select.append(f"CAST({expr} AS {SQL_TYPES[column.type]}) AS {quote_ident(column.name)}")
+    if raw is None:
+        select.append(f"CAST(NULL AS BIGINT) AS {SOURCE_ROW}")
+        con.execute(f"CREATE OR REPLACE TABLE {table.name} AS SELECT {', '.join(select)} "
+                    f"WHERE FALSE")
+        return
+    taken = {c.name for c in table.columns} | {SOURCE_ROW}
+    for index in raw.header.extras + raw.header.nhs_number:
+        name = raw.header.headers[index]
+        while name in taken:
+            name += "_extra"
+        taken.add(name)
+        select.append(f"{quote_ident(f'c{index}')} AS {quote_ident(name)}")
+    select.append(SOURCE_ROW)
+    con.execute(f"CREATE OR REPLACE TABLE {table.name} AS SELECT {', '.join(select)} "
+                f"FROM {quote_ident(raw.view)} ORDER BY {SOURCE_ROW}")
+
+
+# ------------------------------------------------------------------ table rules
+
+def table_findings(con, files: dict[str, str], supplied: set[str],
+                   today: _dt.date | None = None) -> list[Finding]:
+    """Rules across rows and tables, on the canonical tables.
+
+    ``files`` maps table name → file name (for messages); ``supplied`` is the set of
+    tables that came from a file.
+    """
+    today = today or _dt.date.today()
+    out: list[Finding | None] = []
+    ref, app, mea = files.get("referrals"), files.get("appointments"), files.get("measures")
+
+    def add(*args, **kwargs):
+        out.append(collect(con, *args, **kwargs))
+
+    if "referrals" in supplied and con.execute(
+            "SELECT count(*) FROM referrals").fetchone()[0] == 0:
+        out.append(Finding("error", "no_rows", ref, None,
+                           "at least one referral; the file has a header but no rows",
+                           examples=(Example(2),)))
+    for table, key in (("referrals", "referral_id"), ("appointments", "appointment_id"),
+                       ("therapists", "therapist_id")):
+        if table in supplied:
+            add("error", "duplicate_key", files[table], key,
+                f"a unique {key}; the value is withheld and repeats an earlier row (shown)",
+                f"SELECT source_row, 'same as row ' || first AS value FROM ("
+                f"SELECT source_row, min(source_row) OVER (PARTITION BY {key}) AS first "
+                f"FROM {table} WHERE {key} IS NOT NULL) WHERE source_row > first")
+    links = [("appointments", "referral_id", "referrals", "referral_id"),
+             ("measures", "referral_id", "referrals", "referral_id"),
+             ("measures", "appointment_id", "appointments", "appointment_id"),
+             ("interviews", "referral_id", "referrals", "referral_id")]
+    if "therapists" in supplied:
+        links.append(("appointments", "therapist_id", "therapists", "therapist_id"))
+    for child, fk, parent, pk in links:
+        if child in supplied and parent in files:
+            add("error", "foreign_key", files[child], fk,
+                f"a {fk} that is in {files[parent]}",
+                f"SELECT c.source_row, NULL AS value FROM {child} c "
+                f"ANTI JOIN {parent} p ON c.{fk} = p.{pk} WHERE c.{fk} IS NOT NULL",
+                withheld=True)
+    if "measures" in supplied:
+        add("error", "appointment_of_other_referral", mea, "appointment_id",
+            "an appointment of the same referral as the score",
+            "SELECT m.source_row, NULL AS value FROM measures m JOIN appointments a "
+            "ON m.appointment_id = a.appointment_id WHERE m.referral_id <> a.referral_id")
+        ranges = " ".join(
+            f"WHEN {quote_literal(i.code)} THEN score < {i.minimum} OR score > {i.maximum}"
+            for i in INSTRUMENTS.values())
+        add("error", "score_out_of_range", mea, "score",
+            "a total score within the instrument's range ("
+            + ", ".join(f"{i.code} {i.minimum:g}-{i.maximum:g}" for i in INSTRUMENTS.values())
+            + ")",
+            f"SELECT source_row, instrument || ' ' || CAST(score AS VARCHAR) AS value "
+            f"FROM measures WHERE CASE instrument {ranges} ELSE FALSE END")
+    add("error", "ended_before_received", ref, "ended_date",
+        "an ended_date on or after received_date",
+        "SELECT source_row, CAST(ended_date AS VARCHAR) || ' < ' || "
+        "CAST(received_date AS VARCHAR) AS value FROM referrals "
+        "WHERE ended_date < received_date")
+    for child, what in (("appointments", "appointment"), ("measures", "score")):
+        if child not in supplied:
+            continue
+        add("error", "before_referral", files[child], "date",
+            f"a {what} date on or after the referral's received_date",
+            f"SELECT c.source_row, CAST(c.date AS VARCHAR) || ' < ' || "
+            f"CAST(r.received_date AS VARCHAR) AS value FROM {child} c "
+            f"JOIN referrals r USING (referral_id) WHERE c.date < r.received_date")
+        not_follow_up = " AND c.kind <> 'follow_up'" if child == "appointments" else ""
+        add("warning", "after_referral_ended", files[child], "date",
+            f"{what}s dated after their referral ended; they are excluded from outcomes"
+            + (" (follow-up appointments are not)" if child == "appointments" else ""),
+            f"SELECT c.source_row, CAST(c.date AS VARCHAR) AS value FROM {child} c "
+            f"JOIN referrals r USING (referral_id) WHERE c.date > r.ended_date"
+            f"{not_follow_up}")
+    if "appointments" in supplied:
+        add("warning", "no_appointments", ref, "referral_id",
+            "referrals with no appointments at all",
+            "SELECT r.source_row, NULL AS value FROM referrals r "
+            "ANTI JOIN appointments a USING (referral_id)")
+    add("warning", "end_reason_without_end", ref, "end_reason",
+        "an end_reason on a referral with no ended_date (the referral counts as open)",
+        "SELECT source_row, end_reason AS value FROM referrals "
+        "WHERE end_reason IS NOT NULL AND ended_date IS NULL")
+    day = f"DATE '{today.isoformat()}'"
+    for table, column in (("referrals", "received_date"), ("referrals", "ended_date"),
+                          ("appointments", "date"), ("measures", "date")):
+        if table in supplied:
+            add("warning", "future_date", files[table], column,
+                f"dates after today ({today.isoformat()})",
+                f"SELECT source_row, CAST({column} AS VARCHAR) AS value FROM {table} "
+                f"WHERE {column} > {day}")
+    if "costs" in supplied:
+        add("error", "period_order", files["costs"], "period_end",
+            "a period_end on or after period_start",
+            "SELECT source_row, CAST(period_end AS VARCHAR) AS value FROM costs "
+            "WHERE period_end < period_start")
+        add("warning", "cost_unknown_service", files["costs"], "service_id",
+            "costs for a service_id that has no referrals",
+            "SELECT c.source_row, NULL AS value FROM costs c "
+            "ANTI JOIN referrals r USING (service_id)")
+    return [f for f in out if f is not None]
