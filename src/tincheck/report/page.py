@@ -1,0 +1,174 @@
+"""A self-contained HTML page: sections, tables, figures, notes.
+
+Everything is inline: one ``<style>`` block, SVG charts, no script, font, image or
+stylesheet fetched from anywhere. Print CSS puts each section on its own page.
+Pages are built from blocks (strings of HTML made by the helpers here), so a report
+is data first and markup last.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+CSS = """
+:root { --ink:#1b1b1b; --muted:#5a5a5a; --rule:#d0d0d0; --accent:#0072B2;
+        --warn:#D55E00; --bg:#ffffff; --band:#f4f6f8; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial,
+       sans-serif; color: var(--ink); background: var(--bg); margin: 0; line-height: 1.45; }
+main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
+header.page { border-bottom: 3px solid var(--accent); margin-bottom: 1rem; }
+h1 { font-size: 1.7rem; margin: 0.5rem 0; }
+h2 { font-size: 1.3rem; border-bottom: 1px solid var(--rule); padding-bottom: .2rem;
+     margin-top: 2rem; }
+h3 { font-size: 1.05rem; margin-bottom: .3rem; }
+p.lede { color: var(--muted); margin-top: 0; }
+.banner { background: #fff3cd; border: 2px solid #b58900; padding: .6rem .8rem;
+          font-weight: 600; margin: .8rem 0; }
+.banner.alert { background: #fde2d5; border-color: var(--warn); }
+.note { color: var(--muted); font-size: .9rem; }
+.empty { color: var(--muted); font-style: italic; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: .92rem; }
+caption { text-align: left; font-weight: 600; padding: .3rem 0; }
+th, td { border-bottom: 1px solid var(--rule); padding: .3rem .4rem; text-align: left;
+         vertical-align: top; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+thead th { background: var(--band); }
+.table-wrap { overflow-x: auto; }
+figure { margin: 1rem 0; }
+figure svg { width: 100%; height: auto; max-width: 100%; }
+figcaption { font-size: .9rem; color: var(--muted); }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem;
+          font-size: .92rem; }
+dl.meta dt { font-weight: 600; }
+dl.meta dd { margin: 0; word-break: break-all; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr));
+         gap: .8rem; margin: 1rem 0; }
+.card { border: 1px solid var(--rule); border-radius: .4rem; padding: .7rem; }
+.card .value { font-size: 1.8rem; font-weight: 700; }
+.card .label { font-size: .9rem; }
+.card .ci { color: var(--muted); font-size: .85rem; }
+nav.toc ol { columns: 2; font-size: .9rem; }
+@media (max-width: 40rem) { nav.toc ol { columns: 1; } h1 { font-size: 1.35rem; } }
+@media print {
+  section.report-section { page-break-before: always; break-before: page; }
+  section.report-section:first-of-type { page-break-before: avoid; break-before: avoid; }
+  nav.toc { display: none; }
+  main { max-width: none; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+def esc(value) -> str:
+    """HTML-escape any value (None → empty)."""
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+def paragraph(text: str, cls: str | None = None) -> str:
+    attr = f' class="{esc(cls)}"' if cls else ""
+    return f"<p{attr}>{esc(text)}</p>"
+
+
+def banner(text: str, alert: bool = False) -> str:
+    return f'<div class="banner{" alert" if alert else ""}" role="note">{esc(text)}</div>'
+
+
+def empty(text: str) -> str:
+    """The one line a section shows when it has no data."""
+    return f'<p class="empty">{esc(text)}</p>'
+
+
+def table(rows: list[dict], columns: list[tuple[str, str]] | None = None,
+          caption: str | None = None, numeric: set[str] | None = None) -> str:
+    """An HTML table of ``rows``; ``columns`` is [(key, heading)], default all keys.
+
+    Numbers in ``numeric`` columns are right-aligned. Values are escaped.
+    """
+    if not rows:
+        return empty("No rows.")
+    columns = columns or [(k, k) for k in rows[0]]
+    numeric = numeric or {k for k, _ in columns
+                          if all(isinstance(r.get(k), (int, float)) or r.get(k) is None
+                                 for r in rows)}
+    head = "".join(f'<th scope="col"{" class=num" if k in numeric else ""}>{esc(h)}</th>'
+                   for k, h in columns)
+    body = "".join(
+        "<tr>" + "".join(f'<td{" class=num" if k in numeric else ""}>{esc(_cell(r.get(k)))}'
+                         "</td>" for k, _ in columns) + "</tr>"
+        for r in rows)
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return (f'<div class="table-wrap"><table>{cap}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.3g}" if abs(value) < 1 else f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def figure(svg: str, caption: str | None = None) -> str:
+    """An inline SVG chart with an optional visible caption."""
+    cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
+    return f"<figure>{svg}{cap}</figure>"
+
+
+def definition_list(items: list[tuple[str, str]], cls: str = "meta") -> str:
+    body = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items)
+    return f'<dl class="{esc(cls)}">{body}</dl>'
+
+
+def cards(items: list[tuple[str, str, str]]) -> str:
+    """Headline figures: [(label, value, interval text)]."""
+    body = "".join(
+        f'<div class="card"><div class="label">{esc(label)}</div>'
+        f'<div class="value">{esc(value)}</div><div class="ci">{esc(ci)}</div></div>'
+        for label, value, ci in items)
+    return f'<div class="cards">{body}</div>'
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    blocks: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    """An HTML report page: a title, a header block and numbered sections."""
+
+    title: str
+    lede: str = ""
+    header_blocks: list[str] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+
+    def section(self, id: str, title: str, *blocks: str) -> Section:
+        section = Section(id, title, list(blocks))
+        self.sections.append(section)
+        return section
+
+    def render(self) -> str:
+        toc = "".join(f'<li><a href="#{esc(s.id)}">{esc(s.title)}</a></li>'
+                      for s in self.sections)
+        body = "".join(
+            f'<section class="report-section" id="{esc(s.id)}" aria-labelledby="{esc(s.id)}-h">'
+            f'<h2 id="{esc(s.id)}-h">{esc(s.title)}</h2>{"".join(s.blocks)}</section>'
+            for s in self.sections)
+        lede = f'<p class="lede">{esc(self.lede)}</p>' if self.lede else ""
+        nav = (f'<nav class="toc" aria-label="Contents"><ol>{toc}</ol></nav>'
+               if len(self.sections) > 2 else "")
+        return (
+            "<!DOCTYPE html>\n"
+            '<html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{esc(self.title)}</title><style>{CSS}</style></head>"
+            f'<body><main><header class="page"><h1>{esc(self.title)}</h1>{lede}'
+            f'{"".join(self.header_blocks)}</header>{nav}{body}</main></body></html>\n'
+        )
