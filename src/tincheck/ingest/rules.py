@@ -238,6 +238,8 @@ def table_findings(con, files: dict[str, str], supplied: set[str],
                 f"dates after today ({today.isoformat()})",
                 f"SELECT source_row, CAST({column} AS VARCHAR) AS value FROM {table} "
                 f"WHERE {column} > {day}")
+    if "interviews" in supplied:
+        checks.extend(interview_checks(files["interviews"]))
     if "costs" in supplied:
         add("error", "period_order", files["costs"], "period_end",
             "a period_end on or after period_start",
@@ -248,3 +250,42 @@ def table_findings(con, files: dict[str, str], supplied: set[str],
             "SELECT c.source_row, NULL AS value FROM costs c "
             "ANTI JOIN referrals r USING (service_id)")
     return out + run_checks(con, checks)
+
+
+# Columns that must be the same on every row of one interview (one row per disorder).
+INTERVIEW_CONSTANTS = ("referral_id", "timepoint", "date", "assessor_id", "instrument",
+                       "assessor_independent", "assessor_blind", "retrospective",
+                       "months_after_end", "usual_self_pct")
+TIMEPOINT_ORDER = "CASE timepoint WHEN 'baseline' THEN 0 WHEN 'end' THEN 1 ELSE 2 END"
+
+
+def interview_checks(file: str) -> list[Check]:
+    """Rules of the interviews table beyond types and keys (issue 5)."""
+    checks = []
+    for column in INTERVIEW_CONSTANTS:
+        withheld = column in ("referral_id", "assessor_id")
+        value = "NULL" if withheld else f"CAST({column} AS VARCHAR)"
+        checks.append(Check(
+            "error", "interview_inconsistent", file, column,
+            f"the same {column} on every row of one interview_id (the first row of the "
+            "interview differs)",
+            f"SELECT source_row, {value} AS value FROM (SELECT source_row, {column}, "
+            f"first_value({column}) OVER (PARTITION BY interview_id ORDER BY source_row) "
+            f"AS first FROM interviews) WHERE {column} IS DISTINCT FROM first",
+            withheld=withheld))
+    checks.append(Check(
+        "error", "interview_duplicate_disorder", file, "disorder",
+        "one status per disorder per interview; this disorder is already rated in the "
+        "interview",
+        "SELECT source_row, disorder AS value FROM (SELECT source_row, disorder, "
+        "row_number() OVER (PARTITION BY interview_id, disorder ORDER BY source_row) AS k "
+        "FROM interviews) WHERE k > 1"))
+    checks.append(Check(
+        "error", "interview_order", file, "date",
+        "baseline on or before end, and end on or before follow-up, for one referral",
+        f"SELECT a.source_row, CAST(a.date AS VARCHAR) || ' (' || a.timepoint || ') after ' "
+        f"|| CAST(b.date AS VARCHAR) || ' (' || b.timepoint || ')' AS value "
+        f"FROM interviews a JOIN interviews b ON a.referral_id = b.referral_id "
+        f"AND ({TIMEPOINT_ORDER.replace('timepoint', 'a.timepoint')}) < "
+        f"({TIMEPOINT_ORDER.replace('timepoint', 'b.timepoint')}) AND a.date > b.date"))
+    return checks

@@ -47,7 +47,9 @@ class Period:
                 "end": self.end and self.end.isoformat()}
 
 
-PARAMETERS = ibis.schema({"period_start": "date", "period_end": "date", "data_end": "date"})
+PARAMETERS = ibis.schema({"period_start": "date", "period_end": "date", "data_end": "date",
+                          "any_assessor": "boolean", "usual_self_threshold": "float64"})
+USUAL_SELF_THRESHOLD = 90.0
 
 
 def parameters_table() -> ir.Table:
@@ -59,12 +61,19 @@ def parameters_table() -> ir.Table:
     return ibis.table(PARAMETERS, name="tincheck_parameters")
 
 
-def parameters_sql(period: Period, data_end: _dt.date) -> str:
-    """Portable SQL selecting the one parameters row."""
+def parameters_sql(period: Period, data_end: _dt.date, *, any_assessor: bool = False,
+                   usual_self_threshold: float = USUAL_SELF_THRESHOLD) -> str:
+    """Portable SQL selecting the one parameters row.
+
+    ``any_assessor`` widens interview eligibility from independent-and-blind assessors
+    to all; ``usual_self_threshold`` is the percentage counted as back to usual self.
+    """
     def date(value):
         return f"DATE '{value.isoformat()}'" if value else "CAST(NULL AS DATE)"
     return (f"SELECT {date(period.start)} AS period_start, {date(period.end)} AS period_end, "
-            f"{date(data_end)} AS data_end")
+            f"{date(data_end)} AS data_end, {'TRUE' if any_assessor else 'FALSE'} AS "
+            f"any_assessor, CAST({float(usual_self_threshold)!r} AS DOUBLE) AS "
+            f"usual_self_threshold")
 
 
 def in_period(date: ir.DateValue, start: ir.DateValue, end: ir.DateValue) -> ir.BooleanValue:
