@@ -8,6 +8,7 @@ import pytest
 MODULES = [
     "tincheck.stats.intervals",
     "tincheck.stats.effect_sizes",
+    "tincheck.stats.reliable_change",
 ]
 
 

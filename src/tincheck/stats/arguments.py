@@ -79,7 +79,7 @@ def paired(pre, post, nan_policy: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
     if nan_policy == "raise" and not complete.all():
         first = int(np.flatnonzero(~complete)[0])
         name = "pre" if np.isnan(pre[first]) else "post"
-        label = f" (index label {labels[first]!r})" if labels is not None else ""
+        label = f" (index label {labels.tolist()[first]!r})" if labels is not None else ""
         missing = int((~complete).sum())
         raise ValueError(
             f"{name}[{first}]{label} is missing; {missing} of {len(pre)} pairs have a missing "
