@@ -9,6 +9,7 @@ MODULES = [
     "tincheck.stats.intervals",
     "tincheck.stats.effect_sizes",
     "tincheck.stats.reliable_change",
+    "tincheck.stats.agreement",
 ]
 
 
