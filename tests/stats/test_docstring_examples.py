@@ -10,6 +10,7 @@ MODULES = [
     "tincheck.stats.effect_sizes",
     "tincheck.stats.reliable_change",
     "tincheck.stats.agreement",
+    "tincheck.stats.imputation",
 ]
 
 
