@@ -11,6 +11,7 @@ MODULES = [
     "tincheck.stats.reliable_change",
     "tincheck.stats.agreement",
     "tincheck.stats.imputation",
+    "tincheck.benchmarks",
 ]
 
 
