@@ -92,7 +92,7 @@ def test_imputation_is_reproducible_from_the_reported_seed():
     first = impute_pmm(frame, ["last"], ["first", "service"], m=3, seed=5)
     again = impute_pmm(frame, ["last"], ["first", "service"], m=3, seed=5)
     other = impute_pmm(frame, ["last"], ["first", "service"], m=3, seed=6)
-    for a, b in zip(first, again):
+    for a, b in zip(first, again, strict=True):
         pd.testing.assert_frame_equal(a, b)
     assert not first[0]["last"].equals(other[0]["last"])
     assert not first[0]["last"].equals(first[1]["last"])  # imputations differ

@@ -83,8 +83,8 @@ def cohen_kappa(table, confidence: float = 0.95) -> Kappa:
     References: Cohen (1960); Fleiss, Cohen & Everitt (1969).
 
     >>> k = cohen_kappa([[0, 4, 1], [0, 8, 0], [0, 1, 5]])
-    >>> round(k.kappa, 4), round(k.ase, 4), round(k.ci_low, 4), round(k.ci_high, 4)
-    (0.4842, 0.138, 0.2137, 0.7547)
+    >>> [round(x, 4) for x in (k.kappa, k.ase, k.ci_low, k.ci_high)]
+    [0.4842, 0.138, 0.2137, 0.7547]
     """
     z_crit = check_confidence(confidence)
     try:
@@ -117,7 +117,7 @@ def cohen_kappa(table, confidence: float = 0.95) -> Kappa:
         ase, ase_null = np.sqrt(variance), np.sqrt(variance_null)
         z = kappa / ase_null
     return Kappa(kappa=float(kappa), ase=float(ase), ci_low=float(kappa - z_crit * ase),
-                 ci_high=float(kappa + z_crit * ase), n=int(round(n)),
+                 ci_high=float(kappa + z_crit * ase), n=round(n),
                  observed=float(observed), expected=float(expected),
                  ase_null=float(ase_null), z=float(z),
                  p_value=float(2 * stats.norm.sf(abs(z))))

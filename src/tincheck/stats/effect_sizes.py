@@ -144,7 +144,8 @@ def d_pre_sd_from_summary(mean_pre, mean_post, sd_pre, n, r, *,
       pre and post SDs: when SD_post = 1.3·SD_pre the 95% CI covers only about 91%
       (measured in ``tests/stats/test_effect_sizes.py``).
     - ``"bonett"`` (Bonett 2008, statpsych's ``ci.stdmean.ps``, metafor's "SMCRH"):
-      var(d) = d²/(2(n − 1)) + (SD_pre² + SD_post² − 2r·SD_pre·SD_post)/(SD_pre²(n − 1)),
+      var(d) = d²/(2(n − 1))
+      + (SD_pre² + SD_post² − 2r·SD_pre·SD_post)/(SD_pre²(n − 1)),
       valid for unequal SDs; needs ``sd_post``.
 
     Parameters

@@ -181,21 +181,20 @@ def _design(frame: pd.DataFrame, predictors) -> np.ndarray:
     return np.hstack(parts)
 
 
-def _draw_beta(xtx: np.ndarray, xty: np.ndarray, rss_of, n_obs: int,
-               rng: np.random.Generator):
-    """Ridge least-squares β̂ and a draw β* from its posterior (mice's .norm.draw).
-
-    σ*² = RSS/χ²(n_obs − p), β* = β̂ + σ*·chol((X'X)⁻¹)·z; ``rss_of(β̂)`` gives the
-    residual sum of squares.
-    """
+def _ridge_fit(xtx: np.ndarray, xty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """β̂ = (X'X + diag(X'X)·ridge)⁻¹X'y, and that inverse."""
     xtx = xtx.copy()
     xtx[np.diag_indices_from(xtx)] *= 1 + RIDGE
     inverse = np.linalg.inv(xtx)
-    beta = inverse @ xty
-    df = max(n_obs - len(beta), 1)
-    sigma = np.sqrt(rss_of(beta) / rng.chisquare(df))
+    return inverse @ xty, inverse
+
+
+def _draw_posterior(beta: np.ndarray, inverse: np.ndarray, rss: float, n_obs: int,
+                    rng: np.random.Generator) -> np.ndarray:
+    """β* = β̂ + σ*·chol((X'X)⁻¹)·z with σ*² = RSS/χ²(n_obs − p) (mice's .norm.draw)."""
+    sigma = np.sqrt(rss / rng.chisquare(max(n_obs - len(beta), 1)))
     chol = np.linalg.cholesky((inverse + inverse.T) / 2)
-    return beta, beta + sigma * chol @ rng.standard_normal(len(beta))
+    return beta + sigma * chol @ rng.standard_normal(len(beta))
 
 
 def _match(yhat_obs: np.ndarray, yhat_mis: np.ndarray, donors: int,
@@ -304,14 +303,12 @@ def impute_pmm(frame: pd.DataFrame, impute_columns: Sequence[str], predictors: S
                 cross = b_obs.T @ o_obs
                 xtx = np.block([[gram, cross], [cross.T, o_obs.T @ o_obs]])
                 xty = np.concatenate([b_obs.T @ y, o_obs.T @ y])
-
-                def fitted(beta, b=b_obs, o=o_obs):
-                    return b @ beta[:p0] + o @ beta[p0:]
-
-                beta, beta_star = _draw_beta(
-                    xtx, xty, lambda beta: np.sum((y - fitted(beta)) ** 2), len(y), rng)
-                donor = _match(fitted(beta), fitted(beta_star, b_mis, o_mis), donors, rng)
-                current[~obs, j] = y[donor]
+                beta, inverse = _ridge_fit(xtx, xty)
+                yhat_obs = b_obs @ beta[:p0] + o_obs @ beta[p0:]
+                beta_star = _draw_posterior(beta, inverse, np.sum((y - yhat_obs) ** 2),
+                                            len(y), rng)
+                yhat_mis = b_mis @ beta_star[:p0] + o_mis @ beta_star[p0:]
+                current[~obs, j] = y[_match(yhat_obs, yhat_mis, donors, rng)]
         completed = frame.copy()
         for j in todo:
             column = impute_columns[j]
