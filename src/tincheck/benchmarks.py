@@ -14,12 +14,14 @@ functioning (WSAS), CORE-OM, PHQ-9, GAD-7, recovery, diagnostic status (SCID)),
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from .stats.arguments import plain_dict
 
 __all__ = ["COLUMNS", "Benchmark", "BenchmarkFileError", "Comparison", "compare",
            "get_benchmark", "load_benchmarks"]
@@ -219,8 +221,7 @@ class Comparison:
 
     def to_dict(self) -> dict:
         """Plain Python values (lists for arrays), ready for JSON."""
-        return {key: value.tolist() if isinstance(value, np.ndarray) else value
-                for key, value in asdict(self).items()}
+        return plain_dict(self)
 
 
 def _estimate_and_ci(effect):

@@ -1,5 +1,7 @@
 """Multiple imputation: Rubin's rules by hand, PMM behaviour, MAR recovery (seeded)."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -198,3 +200,9 @@ def test_indicator_with_missing_value_is_an_error():
     frames = [pd.DataFrame({"r": [True, None, False]}), pd.DataFrame({"r": [True, True, False]})]
     with pytest.raises(ValueError, match=r"imputation 1: the indicator is None at index 1"):
         pooled_proportion(frames, "r")
+
+
+def test_pooled_proportion_is_json_ready():
+    frames = [pd.DataFrame({"r": [1] * k + [0] * (10 - k)}) for k in (4, 5, 6)]
+    plain = json.loads(json.dumps(pooled_proportion(frames, "r").to_dict()))
+    assert plain["per_imputation"] == [0.4, 0.5, 0.6] and plain["pooled"]["m"] == 3

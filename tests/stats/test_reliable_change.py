@@ -5,6 +5,8 @@ cs_distribution / cs_combined on claus_2020, pre = time 1, post = time 4, comple
 pairs only (40 of 43), critical value qnorm(0.975) with strict inequalities.
 """
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -190,3 +192,9 @@ def test_combined_categories_refuse_hageman_arrindell():
     with pytest.raises(ValueError, match="method='HA' is not supported"):
         clinical_significance([20.0, 25.0, 30.0], [10.0, 25.0, 31.0], 0.8, cutoff="a",
                               method="HA")
+
+
+def test_summary_is_json_ready_with_its_cutoff():
+    result = clinical_significance([30.0, 28.0, 26.0], [10.0, 27.0, 25.0], 0.8, cutoff="a")
+    plain = json.loads(json.dumps(result.summary.to_dict()))
+    assert plain["cutoff"]["type"] == "a" and plain["counts"]["recovered"] == 1

@@ -13,12 +13,12 @@ weighted kappa. Psychol Bull 72:323-327.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
-from .arguments import check_confidence
+from .arguments import check_confidence, plain_dict
 
 __all__ = ["Kappa", "cohen_kappa"]
 
@@ -40,7 +40,7 @@ class Kappa:
 
     def to_dict(self) -> dict:
         """Plain Python values, ready for JSON."""
-        return asdict(self)
+        return plain_dict(self)
 
 
 def cohen_kappa(table, confidence: float = 0.95) -> Kappa:

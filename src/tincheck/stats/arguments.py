@@ -1,4 +1,5 @@
-"""Argument checks shared by the statistics: one clear error per bad value.
+"""Argument checks shared by the statistics (one clear error per bad value), and the
+conversion of their results to plain values.
 
 Every statistic accepts scalars or numpy arrays (a published-data audit calls them for
 hundreds of providers at once). A bad value is reported with the argument's name, its
@@ -7,6 +8,8 @@ position in the array, the value and what was expected, e.g.
 """
 
 from __future__ import annotations
+
+from dataclasses import asdict
 
 import numpy as np
 from scipy import stats
@@ -85,6 +88,21 @@ def paired(pre, post, nan_policy: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
             f"{name}[{first}]{label} is missing; {missing} of {len(pre)} pairs have a missing "
             "score. Pass nan_policy='omit' to use complete pairs only.")
     return pre[complete], post[complete], complete
+
+
+def _plain(value):
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+def plain_dict(result) -> dict:
+    """A result dataclass as plain Python values (lists for arrays), ready for JSON."""
+    return _plain(asdict(result))
 
 
 def scalar_or_array(value):

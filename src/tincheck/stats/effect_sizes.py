@@ -34,11 +34,18 @@ Softw 36(3):1-48.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
-from .arguments import as_float_array, check_confidence, paired, require, scalar_or_array
+from .arguments import (
+    as_float_array,
+    check_confidence,
+    paired,
+    plain_dict,
+    require,
+    scalar_or_array,
+)
 
 __all__ = ["EffectSize", "d_pooled_sd", "d_pooled_sd_from_summary", "d_pre_sd",
            "d_pre_sd_from_summary", "d_z", "d_z_from_summary", "hedges_j"]
@@ -63,15 +70,14 @@ class EffectSize:
 
     def to_dict(self) -> dict:
         """Plain Python values (lists for arrays), ready for JSON."""
-        return {key: value.tolist() if isinstance(value, np.ndarray) else value
-                for key, value in asdict(self).items()}
+        return plain_dict(self)
 
 
 def hedges_j(n):
     """Hedges' small-sample correction factor J for a pre-post d on n pairs.
 
     J(ν) = 1 − 3/(4ν − 1) with ν = n − 1 degrees of freedom: Hedges' (1981)
-    approximation to the exact Γ-function factor, accurate to < 0.001 once ν ≥ 8.
+    approximation to the exact Γ-function factor (within 0.001 of it once ν ≥ 7).
     Multiply d by J for an (almost) unbiased estimate. NaN where n < 3 (J ≤ 0).
 
     Parameters

@@ -24,13 +24,13 @@ guidelines. BMC Med Res Methodol 9:57.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from .arguments import as_float_array, check_confidence, require, scalar_or_array
+from .arguments import as_float_array, check_confidence, plain_dict, require, scalar_or_array
 
 __all__ = ["PooledProportion", "RubinResult", "impute_pmm", "pooled_proportion",
            "rubin_rules"]
@@ -60,8 +60,7 @@ class RubinResult:
 
     def to_dict(self) -> dict:
         """Plain Python values (lists for arrays), ready for JSON."""
-        return {key: value.tolist() if isinstance(value, np.ndarray) else value
-                for key, value in asdict(self).items()}
+        return plain_dict(self)
 
 
 def rubin_rules(estimates, variances, *, df_complete=None,
@@ -90,7 +89,7 @@ def rubin_rules(estimates, variances, *, df_complete=None,
     -------
     RubinResult
 
-    References: Rubin (1987); Barnard & Rubin (1999); van Buuren (2018) §2.3.
+    References: Rubin (1987); Barnard & Rubin (1999); van Buuren (2018) ch. 2.
 
     >>> pooled = rubin_rules([1.0, 2.0, 3.0], [1.0, 1.0, 1.0])
     >>> round(pooled.variance, 4), round(pooled.df, 4), round(pooled.fmi, 4)
@@ -261,7 +260,7 @@ def impute_pmm(frame: pd.DataFrame, impute_columns: Sequence[str], predictors: S
         donors, iterations and the number of values imputed per column.
 
     References: Little (1988); van Buuren & Groothuis-Oudshoorn (2011); van Buuren
-    (2018) §3.4, Algorithm 3.3.
+    (2018) §3.4.
 
     >>> frame = pd.DataFrame({"first": [20, 15, 12, 18, 9, 14], "last": [12, 9, None, 8, 7, 9]})
     >>> [float(f.loc[2, "last"]) for f in impute_pmm(frame, ["last"], ["first"], m=3, seed=7)]
@@ -346,12 +345,8 @@ class PooledProportion:
     note: str = ""
 
     def to_dict(self) -> dict:
-        """Plain Python values, ready for JSON."""
-        out = {key: getattr(self, key) for key in
-               ("estimate", "ci_low", "ci_high", "n", "m", "scale", "note")}
-        out["per_imputation"] = self.per_imputation.tolist()
-        out["pooled"] = self.pooled.to_dict()
-        return out
+        """Plain Python values (lists for arrays), ready for JSON."""
+        return plain_dict(self)
 
 
 def _indicator_values(frame: pd.DataFrame, indicator, number: int) -> np.ndarray:
@@ -385,7 +380,7 @@ def pooled_proportion(frames: Sequence[pd.DataFrame], indicator: str | Callable,
     proportion's sampling distribution is skewed and bounded near 0 and 1, its logit
     much less so, and the back-transformed interval stays inside (0, 1); pooling on a
     transformed scale that is closer to normal is the recommendation of van Buuren
-    (2018, §5.2) and Marshall et al. (2009). When some p_k is exactly 0 or 1 the
+    (2018, ch. 5) and Marshall et al. (2009). When some p_k is exactly 0 or 1 the
     logit is infinite: the pooling then falls back to the raw scale and ``note`` says
     so.
 
@@ -404,7 +399,7 @@ def pooled_proportion(frames: Sequence[pd.DataFrame], indicator: str | Callable,
     PooledProportion
 
     References: Rubin (1987); Barnard & Rubin (1999); Marshall et al. (2009); van
-    Buuren (2018) §5.2.
+    Buuren (2018) ch. 5.
 
     >>> frames = [pd.DataFrame({"recovered": [True] * k + [False] * (10 - k)}) for k in (4, 5, 6)]
     >>> round(pooled_proportion(frames, "recovered").estimate, 4)

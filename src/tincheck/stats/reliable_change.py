@@ -31,18 +31,18 @@ J Consult Clin Psychol 60:402-408.
 Hageman WJ, Arrindell WA (1999) Establishing clinically significant change: increment
 of precision and the distinction between individual and group level of analysis.
 Behav Res Ther 37:1169-1193.
-Claus BB, Sarter M, Wullhorst R, Roder J (2020), data; Claus B, Wager J (2024) R package
-clinicalsignificance.
+Claus B, R package clinicalsignificance (github.com/pedscience/clinicalsignificance),
+version 2.1; its claus_2020 data are from Claus et al. (2020), OSF project rc754.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from .arguments import paired
+from .arguments import paired, plain_dict
 
 __all__ = ["CHANGE_CATEGORIES", "CLINICAL_CATEGORIES", "METHODS", "ChangeResult",
            "ChangeSummary", "Cutoff", "clinical_significance", "reliable_change"]
@@ -104,7 +104,7 @@ class ChangeSummary:
 
     def to_dict(self) -> dict:
         """Plain Python values, ready for JSON."""
-        return asdict(self)
+        return plain_dict(self)
 
 
 @dataclass(frozen=True)
