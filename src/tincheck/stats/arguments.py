@@ -58,6 +58,7 @@ def check_confidence(confidence: float) -> float:
 
 
 def check_nan_policy(nan_policy: str) -> None:
+    """Raise ValueError unless ``nan_policy`` is "raise" or "omit"."""
     if nan_policy not in NAN_POLICIES:
         raise ValueError(f"nan_policy = {nan_policy!r}: expected one of {NAN_POLICIES}")
 
