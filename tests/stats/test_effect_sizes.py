@@ -155,6 +155,11 @@ def test_scalars_and_arrays_broadcast():
     assert es.estimate.tolist() == [0.5, 1.0]
 
 
+def test_missing_n_gives_missing_results_not_an_error():
+    es = d_z_from_summary(np.array([2.0, 2.0]), 4.0, np.array([100, np.nan]))
+    assert es.estimate[0] == 0.5 and np.isnan(es.estimate[1]) and np.isnan(es.n[1])
+
+
 def test_missing_r_gives_missing_variance_not_an_error():
     es = d_pre_sd_from_summary(18.2, 11.1, 4.6, 120, np.nan)
     assert es.estimate == pytest.approx(7.1 / 4.6)

@@ -124,7 +124,8 @@ def _effect(raw_d, variance_at, n, method: str, small_sample_correction: bool,
         estimate = np.where(defined, estimate, np.nan)
         variance = np.where(defined, variance, np.nan)
         se = np.sqrt(variance)
-    n_out = int(n) if n.ndim == 0 else n.astype(int)
+    n_out = scalar_or_array(n) if np.isnan(n).any() else (
+        int(n) if n.ndim == 0 else n.astype(int))
     return EffectSize(
         estimate=scalar_or_array(estimate), variance=scalar_or_array(variance),
         se=scalar_or_array(se), ci_low=scalar_or_array(estimate - z * se),
@@ -211,8 +212,9 @@ def d_pooled_sd_from_summary(mean_pre, mean_post, sd_pre, sd_post, n, r, *,
                              confidence: float = 0.95) -> EffectSize:
     """Pre-post d standardised by the root mean square of the two SDs, from summaries.
 
-    d = (M_pre − M_post) / s, s = √((SD_pre² + SD_post²)/2) (Cumming's d_av with the
-    "unweighted standardizer" of Bonett 2008).
+    d = (M_pre − M_post) / s, s = √((SD_pre² + SD_post²)/2), the "unweighted
+    standardizer" of Bonett (2008). (Cumming's d_av divides by the arithmetic mean of
+    the two SDs instead, which is slightly smaller.)
 
     Variance (Bonett 2008, which does not assume equal pre and post variances):
     var(d) = d²(SD_pre⁴ + SD_post⁴ + 2r²SD_pre²SD_post²) / (8(n − 1)s⁴)
