@@ -178,6 +178,18 @@ def test_bad_arguments_are_named(kwargs, message):
         reliable_change(**args)
 
 
+def test_no_complete_pairs_is_said_plainly():
+    with pytest.raises(ValueError, match="no complete pairs: all 2 have a missing score"):
+        reliable_change([np.nan, 20.0], [10.0, np.nan], 0.8, sd_pre=5.0, nan_policy="omit")
+
+
+def test_series_with_different_indexes_are_not_paired_by_position():
+    pre = pd.Series([20.0, 25.0, 30.0], index=[1, 2, 3])
+    post = pd.Series([10.0, 25.0, 31.0], index=[3, 2, 1])
+    with pytest.raises(ValueError, match="different indexes"):
+        reliable_change(pre, post, 0.8)
+
+
 def test_constant_pre_scores_need_a_reference_sd():
     with pytest.raises(ValueError, match="sd_pre = 0: every pre score is the same"):
         reliable_change([20.0, 20.0], [10.0, 25.0], 0.8)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 NAN_POLICIES = ("raise", "omit")
@@ -68,10 +69,16 @@ def paired(pre, post, nan_policy: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
     ``nan_policy="raise"`` rejects any missing value, naming its position;
     ``"omit"`` keeps complete pairs only. Returns (pre, post, complete) where
-    ``complete`` is the boolean mask over the input pairs.
+    ``complete`` is the boolean mask over the input pairs. Two pandas objects must
+    share one index (pairs are formed by position).
     """
     check_nan_policy(nan_policy)
-    labels = getattr(pre, "index", None)
+    labels = pre.index if isinstance(pre, pd.Series) else None
+    other = post.index if isinstance(post, pd.Series) else None
+    if labels is not None and other is not None and not labels.equals(other):
+        raise ValueError("pre and post are pandas objects with different indexes, so their "
+                         "rows would be paired by position; align them first (e.g. as two "
+                         "columns of one DataFrame)")
     pre = as_float_array("pre", pre)
     post = as_float_array("post", post)
     if pre.ndim != 1 or post.ndim != 1 or pre.shape != post.shape:

@@ -183,8 +183,10 @@ def _analyse(pre, post, reliability, method, higher_is_better, sd_pre, mean_pre,
     index = pre.index if isinstance(pre, pd.Series) else None
     pre_c, post_c, complete = paired(pre, post, nan_policy)
     n = int(complete.sum())
+    if n == 0:
+        raise ValueError(f"no complete pairs: all {len(complete)} have a missing score")
     if mean_pre is None:
-        mean_pre = pre_c.mean() if n else np.nan
+        mean_pre = pre_c.mean()
     if sd_pre is None:
         if n < 2:
             raise ValueError(f"{n} complete pair(s): at least 2 are needed to estimate the "
@@ -211,7 +213,7 @@ def _analyse(pre, post, reliability, method, higher_is_better, sd_pre, mean_pre,
         method=method, n=n, n_omitted=int((~complete).sum()), reliability=reliability,
         critical_value=critical_value, higher_is_better=bool(higher_is_better),
         mean_pre=float(mean_pre), sd_pre=float(sd_pre),
-        mean_post=float(post_c.mean()) if n else np.nan,
+        mean_post=float(post_c.mean()),
         sd_post=float(post_c.std(ddof=1)) if n >= 2 else np.nan,
         se_measurement=float(values["se_measurement"]), s_diff=float(values["s_diff"]),
         denominator=float(values["denominator"]), r_dd=values["r_dd"])
@@ -223,8 +225,7 @@ def _categorise(table, complete, labels, categories, context, cutoff=None) -> Ch
     column[complete] = labels
     table["category"] = pd.Categorical(column, categories=categories)
     counts = {c: int((labels == c).sum()) for c in categories}
-    n = context["n"]
-    proportions = {c: (counts[c] / n if n else np.nan) for c in categories}
+    proportions = {c: counts[c] / context["n"] for c in categories}
     summary = ChangeSummary(counts=counts, proportions=proportions, cutoff=cutoff, **context)
     return ChangeResult(table=table, summary=summary)
 
