@@ -266,3 +266,8 @@ def test_becker_undercovers_when_post_sd_is_larger_and_bonett_does_not(r):
     assert _coverage(becker, delta) < 0.93
     assert 0.93 <= _coverage(bonett, delta) <= 0.97
     assert 0.93 <= _coverage(pooled, delta / np.sqrt((1 + sd_post**2) / 2)) <= 0.97
+
+
+def test_missing_score_in_a_plain_list_is_named_by_position():
+    with pytest.raises(ValueError, match=r"^pre\[1\] is missing; 1 of 3 pairs"):
+        d_z([1.0, np.nan, 3.0], [1.0, 2.0, 2.0])
