@@ -4,6 +4,8 @@ References
 ----------
 Wilson EB (1927) Probable inference, the law of succession, and statistical inference.
 J Am Stat Assoc 22:209-212.
+Clopper CJ, Pearson ES (1934) The use of confidence or fiducial limits illustrated in
+the case of the binomial. Biometrika 26:404-413.
 Brown LD, Cai TT, DasGupta A (2001) Interval estimation for a binomial proportion.
 Stat Sci 16:101-133.
 """
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import stats
+
+from .arguments import as_float_array, check_confidence, require
 
 
 def wilson_interval(successes, n, confidence: float = 0.95):
@@ -65,6 +69,53 @@ def mean_t_interval(mean, sd, n, confidence: float = 0.95):
         half = t * sd / np.sqrt(n)
         low = np.where(n > 1, mean - half, np.nan)
         high = np.where(n > 1, mean + half, np.nan)
+    if low.ndim == 0:
+        return float(low), float(high)
+    return low, high
+
+
+def clopper_pearson_interval(successes, n, confidence: float = 0.95):
+    """Clopper-Pearson ("exact") interval for a binomial proportion.
+
+    The interval inverts two one-sided binomial tests, which gives beta quantiles:
+    low = B(α/2; k, n − k + 1), high = B(1 − α/2; k + 1, n − k), with low = 0 when
+    k = 0 and high = 1 when k = n. It never undercovers, and is conservative (wider
+    than Wilson): use it when a guaranteed coverage matters more than width, e.g. for
+    rare events such as deterioration in a small service. Vectorised over
+    ``successes`` and ``n``; NaN where n = 0.
+
+    Parameters
+    ----------
+    successes, n : int or array of int
+        Number of successes k and of trials n (0 ≤ k ≤ n).
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    (low, high) : floats or arrays
+
+    Raises
+    ------
+    ValueError
+        A negative n, or k outside 0..n, naming the position in the array.
+
+    References: Clopper & Pearson (1934); Brown, Cai & DasGupta (2001).
+
+    >>> [round(x, 4) for x in clopper_pearson_interval(18, 20)]
+    [0.683, 0.9877]
+    """
+    k = as_float_array("successes", successes)
+    n = as_float_array("n", n)
+    k, n = np.broadcast_arrays(k, n)
+    require("n", n, n >= 0, "a count ≥ 0")
+    require("successes", k, (k >= 0) & (k <= n), "a count between 0 and n")
+    check_confidence(confidence)
+    alpha = 1 - confidence
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low = np.where(k > 0, stats.beta.ppf(alpha / 2, k, n - k + 1), 0.0)
+        high = np.where(k < n, stats.beta.ppf(1 - alpha / 2, k + 1, n - k), 1.0)
+    low = np.where(n > 0, low, np.nan)
+    high = np.where(n > 0, high, np.nan)
     if low.ndim == 0:
         return float(low), float(high)
     return low, high
