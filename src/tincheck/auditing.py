@@ -21,7 +21,8 @@ from .metrics import REGISTRY, Period, Result, evaluate
 from .metrics.registry import Metric
 
 COUNT_COLUMNS = ("courses", "eligible", "recovered", "reliably_improved", "n", "lost_end",
-                 "lost_follow_up", "interviewed", "referrals")
+                 "lost_follow_up", "end_interviewed", "follow_up_interviewed",
+                 "interviewed_n", "all_n", "referrals")
 
 
 @dataclass
@@ -94,11 +95,11 @@ def format_value(m: dict) -> str:
         return text
     if m["kind"] == "count":
         return f"{value:,}"
-    text = f"{value:,.2f}" if m["kind"] == "mean" else f"£{value:,.0f}"
+    money = m["kind"] == "ratio"
+    text = f"£{value:,.0f}" if money else f"{value:,.2f}"
     if m.get("ci_low") is not None:
         low, high = m["ci_low"], m["ci_high"]
-        text += f" ({low:,.2f}-{high:,.2f})" if m["kind"] == "mean" else \
-            f" (£{low:,.0f}-£{high:,.0f})"
+        text += f" (£{low:,.0f}-£{high:,.0f})" if money else f" ({low:,.2f} to {high:,.2f})"
     return text
 
 
@@ -124,7 +125,7 @@ def metric_json(result: Result, control: bool) -> dict:
         if control:
             suppressed = disclosure.is_small(value)
             value = disclosure.round_count(value)
-    elif metric.kind in ("mean", "ratio"):
+    elif metric.kind in ("mean", "ratio", "statistic"):
         n = result.n
         if control:
             suppressed = disclosure.is_small(n) if n is not None else False
@@ -139,7 +140,10 @@ def metric_json(result: Result, control: bool) -> dict:
     if result.note:
         out["note"] = result.note
     for key, extra in result.extra.items():
-        out.setdefault(key, extra)
+        if control and isinstance(extra, dict):  # cell counts (the kappa 2 x 2 table)
+            extra = {k: disclosure.round_count(v) if isinstance(v, int) else v
+                     for k, v in extra.items()}
+        out.setdefault(key, None if suppressed and key == "ase" else extra)
     return out
 
 
@@ -171,12 +175,20 @@ def table_json(table_id: str, rows: list[dict], control: bool) -> list[dict]:
 def _rate_parts(stem: str) -> set[str]:
     """The count columns a table rate is made of (for suppression)."""
     return {"recovery": {"recovered", "eligible"},
-            "reliable_improvement": {"reliably_improved", "courses"}}.get(stem, set())
+            "reliable_improvement": {"reliably_improved", "courses"},
+            "lost_end": {"lost_end", "n"},
+            "lost_follow_up": {"lost_follow_up", "n"}}.get(stem, set())
+
+
+ASSESSORS = ("independent_blind", "any")
+ANY_ASSESSOR_WARNING = ("Interviews by ANY assessor were counted (--assessors any): loss of "
+                        "diagnosis here is not judged only by independent, blind assessors.")
 
 
 def audit(data: str | Path | Dataset, period: str | Period | None = None,
           data_end: str | _dt.date | None = None, engine: str = "duckdb",
-          disclosure_control: bool = True, *, key_file=None,
+          disclosure_control: bool = True, *, assessors: str = "independent_blind",
+          usual_self_threshold: float = 90.0, key_file=None,
           progress: Callable[[str], None] | None = None) -> Audit:
     """Audit a service's patient-level data.
 
@@ -189,6 +201,9 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
     data_end : the end of the data, for re-referral windows (default: latest date).
     engine : ``"duckdb"`` (Spark arrives with its own issue).
     disclosure_control : apply NHS disclosure control to outputs (default True).
+    assessors : ``"independent_blind"`` (default: only interviews by independent and
+        blind assessors count) or ``"any"`` (every interview; the report says so).
+    usual_self_threshold : usual_self_pct counted as back to usual self (default 90).
 
     >>> a = audit(example_path())                       # doctest: +SKIP
     >>> round(a.value("official.recovery_rate"), 3)      # doctest: +SKIP
@@ -196,6 +211,8 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
     """
     if engine != "duckdb":
         raise ValueError(f"engine {engine!r} is not available; use 'duckdb'")
+    if assessors not in ASSESSORS:
+        raise ValueError(f"assessors {assessors!r}: expected one of {', '.join(ASSESSORS)}")
     period = period if isinstance(period, Period) else Period.parse(period)
     if isinstance(data_end, str):
         data_end = _dt.date.fromisoformat(data_end)
@@ -205,8 +222,13 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
     dataset = read_dataset(data, key_file=key_file) if own else data
     try:
         evaluation = evaluate(dataset.backend, period=period, data_end=data_end,
-                              has_costs=dataset.has("costs"), progress=step)
-        warnings = [w.sentence() for w in dataset.warnings]
+                              has_costs=dataset.has("costs"), any_assessor=assessors == "any",
+                              usual_self_threshold=usual_self_threshold, progress=step)
+        warnings = [ANY_ASSESSOR_WARNING] if assessors == "any" else []
+        warnings += [w.sentence() for w in dataset.warnings]
+        if not dataset.has("interviews"):
+            warnings.append("No interviews table: loss of diagnosis by independent interview "
+                            "cannot be assessed.")
         if not dataset.has("costs"):
             warnings.append("No costs table: cost-per-outcome metrics are not computed.")
         info = {
@@ -219,7 +241,8 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
         }
         if dataset.manifest:
             info["manifest"] = dataset.manifest
-        settings = {"engine": engine, "disclosure_control": disclosure_control}
+        settings = {"engine": engine, "disclosure_control": disclosure_control,
+                    "assessors": assessors, "usual_self_threshold": usual_self_threshold}
         return Audit(evaluation.results, evaluation.tables, warnings, info, settings)
     finally:
         if own:

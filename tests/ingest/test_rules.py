@@ -216,3 +216,42 @@ def test_missing_optional_column_is_fine_missing_values_of_required_are_not(fold
     set_cell(folder, "appointments", 3, "kind", "")
     assert only_error(tincheck.validate(folder)) == (
         "appointments.csv", 3, "kind", "required_value")
+
+
+# ---- interviews (issue 5): one interview is one referral, time point, date, assessor
+
+def test_interview_rows_must_agree_on_referral_time_point_and_date(folder):
+    # I01 spans rows 2-3 of interviews.csv; row 3 gets another date
+    set_cell(folder, "interviews", 3, "date", "2023-01-13")
+    assert only_error(tincheck.validate(folder)) == (
+        "interviews.csv", 3, "date", "interview_inconsistent")
+
+
+def test_interview_rows_must_agree_on_the_assessor_whose_id_is_withheld(folder):
+    set_cell(folder, "interviews", 3, "assessor_id", "AS7")
+    report = tincheck.validate(folder)
+    assert only_error(report) == ("interviews.csv", 3, "assessor_id", "interview_inconsistent")
+    assert report.error_lines()[0]["value"] is None  # identifiers are never quoted
+
+
+def test_one_status_per_disorder_per_interview(folder):
+    set_cell(folder, "interviews", 3, "disorder", "depression")
+    assert only_error(tincheck.validate(folder)) == (
+        "interviews.csv", 3, "disorder", "interview_duplicate_disorder")
+
+
+def test_end_interview_before_baseline_is_an_error(folder):
+    # I02 (end of R01, rows 4-5) dated before I01 (baseline, 2023-01-12)
+    set_cell(folder, "interviews", 4, "date", "2023-01-10")
+    set_cell(folder, "interviews", 5, "date", "2023-01-10")
+    report = tincheck.validate(folder)
+    assert {(e[0], e[2], e[3]) for e in errors_of(report)} == {
+        ("interviews.csv", "date", "interview_order")}
+
+
+def test_usual_self_outside_0_to_100(folder):
+    set_cell(folder, "interviews", 2, "usual_self_pct", "120")
+    set_cell(folder, "interviews", 3, "usual_self_pct", "120")
+    assert errors_of(tincheck.validate(folder)) == [
+        ("interviews.csv", 2, "usual_self_pct", "out_of_range"),
+        ("interviews.csv", 3, "usual_self_pct", "out_of_range")]

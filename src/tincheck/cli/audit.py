@@ -28,6 +28,9 @@ def audit(
     no_disclosure_control: bool = typer.Option(
         False, "--no-disclosure-control",
         help="Show exact small counts (internal use only)."),
+    assessors: str = typer.Option("independent_blind", "--assessors",
+                                  help="Which interviews count: independent_blind (default) "
+                                  "or any."),
     key_file: Path = typer.Option(None, "--key-file", help="File holding the pseudonym key."),
 ) -> None:
     """Audit a service: official figures reproduced, and the honest ones beside them.
@@ -41,7 +44,8 @@ def audit(
                       console=console, transient=True) as bar:
             task = bar.add_task("starting", total=None)
             result = run_audit(data_dir, period=period, data_end=data_end,
-                               disclosure_control=not no_disclosure_control, key_file=key_file,
+                               disclosure_control=not no_disclosure_control,
+                               assessors=assessors, key_file=key_file,
                                progress=lambda text: bar.update(task, description=text))
     except DataError as exc:
         errors.print(f"[red]The data has errors[/red]: {exc.report.error_count}. "

@@ -48,7 +48,8 @@ for days in SECOND_SESSION_DAYS:
                "ended referrals with at least two (the 'hidden wait').", TINCHECK)
 
 
-def _by_therapy(o):
+def _by_therapy(bases):
+    o = bases["referrals"]
     f = o.filter(o.finished)
     return f.group_by(therapy=f.therapy.fill_null("not_recorded")).aggregate(
         courses=f.count(),

@@ -20,11 +20,11 @@ import ibis
 
 from .. import engine
 from ..stats.intervals import mean_t_interval, wilson_interval
-from . import (delivery, funnel, itt, official, rereferral, sensitivity,  # noqa: F401
-               value)
+from . import (delivery, diagnostic, funnel, itt, official, rereferral,  # noqa: F401
+               sensitivity, value)
 from .blocks import Period, Tables, parameters_sql, parameters_table
 from .outcomes import referral_outcomes, with_rereferrals
-from .registry import REGISTRY, Result
+from .registry import DERIVED, REGISTRY, Result
 
 
 @dataclass
@@ -62,6 +62,7 @@ def _as_date(value) -> _dt.date:
 
 
 WORKING = "tincheck_outcomes"
+DIAGNOSTIC = "tincheck_diagnostic"
 PARAMETERS = "tincheck_parameters"
 
 
@@ -79,6 +80,23 @@ def working_table(t: Tables | None = None):
 def working_schema() -> ibis.Schema:
     """The working table's schema (building the expression takes a while; it is fixed)."""
     return working_table().schema()
+
+
+def diagnostic_working_table():
+    """The diagnostic working table over the materialised outcomes table."""
+    return diagnostic.diagnostic_table(Tables(), ibis.table(working_schema(), name=WORKING))
+
+
+@functools.lru_cache(maxsize=1)
+def diagnostic_schema() -> ibis.Schema:
+    return diagnostic_working_table().schema()
+
+
+def base_tables() -> dict:
+    """The working tables metrics are sums over, as unbound tables with their names."""
+    d = ibis.table(diagnostic_schema(), name=DIAGNOSTIC)
+    return {"referrals": ibis.table(working_schema(), name=WORKING),
+            "diagnostic": d.cross_join(parameters_table())}
 
 
 def _key(metric_id: str, part: str) -> str:
@@ -138,10 +156,10 @@ def results_from_row(row: dict, metric_ids) -> dict[str, Result]:
     return out
 
 
-def table_rows(backend, o, metric_id: str) -> list[dict]:
+def table_rows(backend, bases, metric_id: str) -> list[dict]:
     metric = REGISTRY[metric_id]
     frame = engine.fetch(backend, engine.compiled_sql(backend, f"table:{metric_id}",
-                                                      lambda: metric.compute(o)))
+                                                      lambda: metric.compute(bases)))
     rows = [{k: _plain(v) for k, v in record.items()} for record in frame.to_dict("records")]
     return metric.finish(rows) if metric.finish else rows
 
@@ -182,43 +200,58 @@ class Evaluation:
 
 def evaluate(backend, t: Tables | None = None, period: Period | None = None,
              data_end: _dt.date | None = None, *, has_costs: bool = False,
+             any_assessor: bool = False, usual_self_threshold: float = 90.0,
              progress: Callable[[str], None] | None = None,
              extra_results: Callable | None = None) -> Evaluation:
     """Compute every registered metric on ``backend`` (a connected Ibis backend).
 
-    ``extra_results(backend, o, context)`` may add results computed elsewhere (the
-    diagnostic family, multiple imputation) before ratios are derived.
+    ``extra_results(backend, bases, context)`` may add results computed elsewhere
+    (multiple imputation) before derived metrics are computed.
     """
     t = t or Tables()
     period = period or Period()
     step = progress or (lambda _: None)
     data_end = data_end or latest_date(backend, t) or _dt.date.today()
     context = Context(period, data_end)
+    context.extra.update(any_assessor=any_assessor, usual_self_threshold=usual_self_threshold)
     step("building the per-referral working table")
-    engine.materialise(backend, PARAMETERS, parameters_sql(period, data_end))
-    engine.materialise(backend, WORKING, engine.compiled_sql(backend, "working", working_table))
+    engine.materialise(backend, PARAMETERS, parameters_sql(
+        period, data_end, any_assessor=any_assessor,
+        usual_self_threshold=usual_self_threshold))
+    made = [PARAMETERS]
     try:
-        o = ibis.table(working_schema(), name=WORKING)
-        scalar = tuple(m for m, metric in REGISTRY.items()
-                       if metric.kind in ("proportion", "count", "mean")
-                       and metric.base == "referrals")
+        engine.materialise(backend, WORKING,
+                           engine.compiled_sql(backend, "working", working_table))
+        made.append(WORKING)
+        step("building the interview table")
+        engine.materialise(backend, DIAGNOSTIC,
+                           engine.compiled_sql(backend, "diagnostic", diagnostic_working_table))
+        made.append(DIAGNOSTIC)
+        bases = base_tables()
+        results: dict[str, Result] = {}
         step("computing metrics")
-        sql = engine.compiled_sql(backend, "aggregate:" + ",".join(scalar),
-                                  lambda: o.aggregate(**aggregate_columns(o, scalar)))
-        row = engine.fetch(backend, sql).iloc[0].to_dict()
-        results = results_from_row(row, scalar)
-        tables = {m: table_rows(backend, o, m) for m, metric in REGISTRY.items()
-                  if metric.kind == "table" and metric.base == "referrals"}
+        for base, table in bases.items():
+            scalar = tuple(m for m, metric in REGISTRY.items()
+                           if metric.kind in ("proportion", "count", "mean")
+                           and metric.base == base)
+            sql = engine.compiled_sql(
+                backend, f"aggregate:{base}:" + ",".join(scalar),
+                lambda table=table, scalar=scalar: table.aggregate(
+                    **aggregate_columns(table, scalar)))
+            row = engine.fetch(backend, sql).iloc[0].to_dict()
+            results.update(results_from_row(row, scalar))
+        tables = {m: table_rows(backend, bases, m) for m, metric in REGISTRY.items()
+                  if metric.kind == "table"}
         if has_costs:
             context.cost_gbp = cost_in_period(backend, t, period)
         if extra_results is not None:
-            more_results, more_tables = extra_results(backend, o, context)
+            more_results, more_tables = extra_results(backend, bases, context)
             results.update(more_results)
             tables.update(more_tables)
         for metric_id, metric in REGISTRY.items():
-            if metric.kind == "ratio":
+            if metric.kind in DERIVED:
                 results[metric_id] = metric.compute(results, context)
     finally:
-        engine.drop(backend, WORKING)
-        engine.drop(backend, PARAMETERS)
+        for name in reversed(made):
+            engine.drop(backend, name)
     return Evaluation(results, tables, context)

@@ -11,7 +11,11 @@ Kinds:
 - ``mean``: mean of a value over the rows where a condition holds, t 95% interval
   (and the median);
 - ``ratio``: derived from other results after they are computed (cost per outcome);
+- ``statistic``: another statistic derived from other results (kappa), with an interval;
 - ``table``: a small table (rows of dicts).
+
+Scalar metrics name their ``base``: the working table they are sums over
+(``referrals``: one row per referral; ``diagnostic``: one row per interviewed referral).
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-KINDS = ("proportion", "count", "mean", "ratio", "table")
+KINDS = ("proportion", "count", "mean", "ratio", "statistic", "table")
+DERIVED = ("ratio", "statistic")
 
 
 @dataclass(frozen=True)
@@ -71,13 +76,19 @@ def mean(id, label, value, where, definition, source, base="referrals", unit="")
                            lambda o: (value(o), where(o)), base, unit))
 
 
-def ratio(id, label, derive, definition, source, unit=""):
+def derived(id, label, kind, derive, definition, source, unit=""):
     """Register a metric derived from other results: ``derive(results, context)``."""
-    return register(Metric(id, label, "ratio", definition, source, derive, "derived", unit))
+    return register(Metric(id, label, kind, definition, source, derive, "derived", unit))
+
+
+def ratio(id, label, derive, definition, source, unit=""):
+    """Register a ratio derived from other results (cost per outcome)."""
+    return derived(id, label, "ratio", derive, definition, source, unit)
 
 
 def table(id, label, build, definition, source, columns, finish=None, base="referrals"):
-    """Register a table: ``build(o)`` is a grouped expression; ``finish(rows)`` adds
+    """Register a table: ``build(bases)`` is a grouped expression over the working
+    tables (``bases["referrals"]``, ``bases["diagnostic"]``); ``finish(rows)`` adds
     rates and intervals to its rows."""
     return register(Metric(id, label, "table", definition, source, build, base,
                            columns=tuple(columns), finish=finish))

@@ -1,0 +1,377 @@
+"""diagnostic and agreement: loss of diagnostic status by independent blind interview.
+
+The central test that someone is back to their usual self is that they no longer meet
+criteria for the disorders they came with, judged by a standardised semi-structured
+interview done by an assessor independent of the service and blind to the treatment.
+
+Eligible interviews: assessor independent **and** blind (``any_assessor`` widens this).
+Per referral and time point the latest eligible interview is used (by date, then
+interview_id). B = referrals ended in the period with an eligible baseline interview
+in which at least one disorder is ``present`` (its index disorders). "Lost index
+diagnoses" at a time point: none of the index disorders is ``present`` there
+(subthreshold counts as lost; the strict variant needs ``absent``); an index disorder
+the later interview did not rate counts as not lost, and a missing interview counts as
+not lost in the intention-to-treat rates.
+
+References: Scott MJ (2018) J Health Psychol 23:1136-1147; Scott MJ (2021) Br J Clin
+Psychol 60:38-41; Cohen J (1960) Educ Psychol Meas 20:37-46.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from ..stats.agreement import cohen_kappa
+from ..stats.intervals import wilson_interval
+from .blocks import Tables, parameters_table
+from .registry import Result, count, derived, proportion, table
+from .sources import SCOTT_2018, TINCHECK
+
+TIMEPOINTS = ("baseline", "end", "follow_up")
+
+
+def _flag(value: ir.BooleanValue) -> ir.IntegerValue:
+    return value.cast("int64")
+
+
+def interview_summary(t: Tables) -> ir.Table:
+    """One row per interview: referral, time point, date, eligibility and what it found."""
+    i = t.interviews.cross_join(parameters_table())
+    eligible = (i.assessor_independent & i.assessor_blind) | i.any_assessor
+    return i.group_by("interview_id").aggregate(
+        referral_id=i.referral_id.max(),
+        timepoint=i.timepoint.max(),
+        date=i.date.max(),
+        independent=_flag(i.assessor_independent).max() == 1,
+        blind=_flag(i.assessor_blind).max() == 1,
+        retrospective=_flag(i.retrospective.fill_null(False)).max() == 1,
+        eligible=_flag(eligible).max() == 1,
+        usual_self_pct=i.usual_self_pct.max(),
+        present=_flag(i.status == "present").sum(),
+    )
+
+
+def chosen_interviews(t: Tables) -> ir.Table:
+    """The latest eligible interview per referral and time point."""
+    s = interview_summary(t)
+    s = s.filter(s.eligible)
+    order = ibis.window(group_by=[s.referral_id, s.timepoint],
+                        order_by=[ibis.desc(s.date), ibis.desc(s.interview_id)])
+    s = s.mutate(k=ibis.row_number().over(order))
+    return s.filter(s.k == 0).drop("k")
+
+
+def index_disorders(t: Tables) -> ir.Table:
+    """Per referral × index disorder (present at baseline): its status at end and follow-up.
+
+    Columns ``end_status`` and ``follow_up_status`` are NULL where the time point had
+    no eligible interview or the interview did not rate that disorder.
+    """
+    chosen = chosen_interviews(t).select("interview_id", "timepoint")
+    rows = t.interviews.join(chosen, "interview_id").select(
+        "referral_id", "disorder", "status", timepoint=chosen.timepoint)
+    baseline = rows.filter((rows.timepoint == "baseline") & (rows.status == "present")).select(
+        "referral_id", "disorder")
+    out = baseline
+    for point in ("end", "follow_up"):
+        later = rows.filter(rows.timepoint == point).select(
+            "referral_id", "disorder", **{f"{point}_status": rows.status})
+        out = out.left_join(later, ["referral_id", "disorder"]).drop(
+            "referral_id_right", "disorder_right")
+    return out
+
+
+def _lost(status: ir.StringValue, strict: bool) -> ir.BooleanValue:
+    lost = status == "absent" if strict else status.isin(("absent", "subthreshold"))
+    return lost.fill_null(False)
+
+
+def diagnostic_table(t: Tables, o: ir.Table) -> ir.Table:
+    """One row per referral ended in the period that has any interview.
+
+    Joins interview counts (for the eligibility share), the chosen interviews and the
+    loss of index diagnoses to the outcomes working table ``o``.
+    """
+    s = interview_summary(t)
+    counts = s.group_by("referral_id").aggregate(
+        interviews=s.count(),
+        eligible_interviews=_flag(s.eligible).sum(),
+        not_independent=_flag(~s.independent).sum(),
+        not_blind=_flag(~s.blind).sum(),
+        retrospective_interviews=_flag(s.retrospective & s.eligible).sum(),
+    )
+    chosen = chosen_interviews(t)
+    ix = index_disorders(t)
+    losses = ix.group_by("referral_id").aggregate(
+        index_n=ix.count(),
+        **{f"lost_{p}{sfx}": _flag(_lost(ix[f"{p}_status"], strict)).sum()
+           for p in ("end", "follow_up") for sfx, strict in (("", False), ("_strict", True))})
+    ended = o.filter(o.ended).select(
+        "referral_id", "finished", "paired", "at_caseness", "official_recovered")
+    d = ended.join(counts, "referral_id")
+    for point in TIMEPOINTS:
+        c = chosen.filter(chosen.timepoint == point).select(
+            "referral_id", **{f"has_{point}": ibis.literal(True),
+                              f"{point}_present": chosen.present,
+                              f"{point}_usual_self": chosen.usual_self_pct,
+                              f"{point}_retrospective": chosen.retrospective})
+        d = d.left_join(c, "referral_id").drop("referral_id_right")
+    d = d.left_join(losses, "referral_id").drop("referral_id_right")
+    d = d.mutate(**{f"has_{p}": d[f"has_{p}"].fill_null(False) for p in TIMEPOINTS},
+                 index_n=d.index_n.fill_null(0))
+    d = d.mutate(diagnosed=d.has_baseline & (d.index_n > 0))
+    lost = {}
+    for point in ("end", "follow_up"):
+        for sfx in ("", "_strict"):
+            lost[f"lost_{point}{sfx}"] = (d.diagnosed & d[f"has_{point}"]
+                                          & (d[f"lost_{point}{sfx}"] == d.index_n))
+    d = d.mutate(**lost)
+    return d.mutate(
+        free_end=d.has_end & (d.end_present == 0),
+        usual_self_rated=d.diagnosed & d.has_end & d.end_usual_self.notnull(),
+        official_outcome=d.finished & d.paired & d.at_caseness,
+    )
+
+
+# ------------------------------------------------------------------ metrics
+
+def _p(id, label, numerator, denominator, definition, source=TINCHECK):
+    proportion(id, label, numerator, denominator, definition, source, base="diagnostic")
+
+
+count("diagnostic.baseline_interviewed", "Referrals interviewed at baseline",
+      lambda d: d.has_baseline,
+      "Referrals ended in the period with an eligible baseline interview.", TINCHECK,
+      base="diagnostic")
+count("diagnostic.baseline_diagnosed", "Diagnosed at baseline (B)", lambda d: d.diagnosed,
+      "Referrals with an eligible baseline interview in which at least one disorder was "
+      "present.", TINCHECK, base="diagnostic")
+for _sfx, _strict_text in (("", " (subthreshold counts as lost)"),
+                           ("_strict", " (strict: only absent counts as lost)")):
+    _p(f"diagnostic.lost_index_end_itt{_sfx}",
+       "Lost their index diagnoses at end" + (" (strict)" if _sfx else ""),
+       lambda d, s=_sfx: d[f"lost_end{s}"], lambda d: d.diagnosed,
+       "None of the disorders present at baseline is present at the end interview" +
+       _strict_text + " ÷ B; no end interview counts as not lost.", SCOTT_2018)
+    _p(f"diagnostic.lost_index_end_observed{_sfx}",
+       "Lost index diagnoses at end, among those interviewed" + (" (strict)" if _sfx else ""),
+       lambda d, s=_sfx: d[f"lost_end{s}"], lambda d: d.diagnosed & d.has_end,
+       "The same ÷ B with an eligible end interview" + _strict_text + ".")
+    _p(f"diagnostic.lost_index_follow_up_itt{_sfx}",
+       "Lost their index diagnoses at follow-up" + (" (strict)" if _sfx else ""),
+       lambda d, s=_sfx: d[f"lost_follow_up{s}"], lambda d: d.diagnosed,
+       "None of the baseline disorders present at the follow-up interview" + _strict_text +
+       " ÷ B; no follow-up interview counts as not lost.")
+    _p(f"diagnostic.lost_index_follow_up_observed{_sfx}",
+       "Lost index diagnoses at follow-up, among those interviewed" +
+       (" (strict)" if _sfx else ""),
+       lambda d, s=_sfx: d[f"lost_follow_up{s}"], lambda d: d.diagnosed & d.has_follow_up,
+       "The same ÷ B with an eligible follow-up interview" + _strict_text + ".")
+    _p(f"diagnostic.durable_loss_itt{_sfx}",
+       "Lost index diagnoses at end and still at follow-up" + (" (strict)" if _sfx else ""),
+       lambda d, s=_sfx: d[f"lost_end{s}"] & d[f"lost_follow_up{s}"], lambda d: d.diagnosed,
+       "Lost at end and at follow-up" + _strict_text + " ÷ B.")
+_p("diagnostic.diagnosis_free_end_observed", "Free of any diagnosis at end",
+   lambda d: d.diagnosed & d.free_end, lambda d: d.diagnosed & d.has_end,
+   "No disorder at all present at the end interview (a new disorder counts) ÷ B with an "
+   "eligible end interview.")
+_p("diagnostic.back_to_usual_self_end", "Back to their usual self at end (own rating)",
+   lambda d: d.usual_self_rated & (d.end_usual_self >= d.usual_self_threshold),
+   lambda d: d.usual_self_rated,
+   "usual_self_pct at or above the threshold (default 90) at the end interview ÷ B with "
+   "an end rating.")
+_p("diagnostic.eligible_interview_share", "Interviews by independent, blind assessors",
+   lambda d: d.eligible_interviews, lambda d: d.interviews,
+   "Eligible interviews ÷ all interviews of referrals ended in the period (with "
+   "--assessors any every interview is eligible).")
+
+
+def _agreement_set(d):
+    return d.diagnosed & d.official_outcome & d.has_end
+
+
+count("agreement.n", "Referrals with both an official outcome and an end interview",
+      _agreement_set,
+      "B referrals that finished, paired and at caseness (an official outcome) with an "
+      "eligible end interview: the 2 × 2 table official recovered × lost index diagnoses.",
+      TINCHECK, base="diagnostic")
+_p("agreement.recovered_but_still_diagnosed", "Officially recovered but still diagnosed",
+   lambda d: _agreement_set(d) & d.official_recovered & ~d.lost_end,
+   lambda d: _agreement_set(d) & d.official_recovered,
+   "Still meeting criteria for an index disorder at end ÷ officially recovered.")
+_p("agreement.lost_diagnosis_but_not_recovered", "Lost diagnosis but not officially recovered",
+   lambda d: _agreement_set(d) & ~d.official_recovered & d.lost_end,
+   lambda d: _agreement_set(d) & ~d.official_recovered,
+   "Lost index diagnoses at end ÷ not officially recovered.")
+
+
+def agreement_cells(results: dict) -> dict | None:
+    """The 2 × 2 counts from the two agreement proportions (None if not computed)."""
+    a = results.get("agreement.recovered_but_still_diagnosed")
+    b = results.get("agreement.lost_diagnosis_but_not_recovered")
+    if a is None or b is None:
+        return None
+    return {"recovered_lost": a.denominator - a.numerator, "recovered_diagnosed": a.numerator,
+            "not_recovered_lost": b.numerator,
+            "not_recovered_diagnosed": b.denominator - b.numerator}
+
+
+def _kappa(results: dict, context) -> Result:
+    cells = agreement_cells(results)
+    if not cells or sum(cells.values()) == 0:
+        return Result("agreement.kappa", "statistic", None, n=0, note="no referrals to compare")
+    table = [[cells["recovered_lost"], cells["recovered_diagnosed"]],
+             [cells["not_recovered_lost"], cells["not_recovered_diagnosed"]]]
+    n = sum(cells.values())
+    try:
+        k = cohen_kappa(table)
+    except (ValueError, ZeroDivisionError) as exc:
+        return Result("agreement.kappa", "statistic", None, n=n, note=str(exc))
+    value = None if k.kappa != k.kappa else k.kappa
+    # kappa lies in [-1, 1]; the Wald interval can cross those bounds in small tables
+    return Result("agreement.kappa", "statistic", value, n=n,
+                  ci_low=None if value is None else max(-1.0, k.ci_low),
+                  ci_high=None if value is None else min(1.0, k.ci_high),
+                  note=None if value is not None else "kappa undefined (one margin is empty)",
+                  extra={"ase": None if value is None else k.ase, "cells": cells})
+
+
+derived("agreement.kappa", "Agreement of questionnaire recovery with loss of diagnosis (κ)",
+        "statistic", _kappa,
+        "Cohen's kappa on the 2 × 2 table official recovered × lost index diagnoses at end, "
+        "with its asymptotic standard error and 95% interval (Fleiss, Cohen & Everitt 1969).",
+        "Cohen J (1960) Educ Psychol Meas 20:37-46")
+
+
+# ------------------------------------------------------------------ tables
+
+def _by_disorder(bases):
+    d = bases["diagnostic"]
+    ix = index_disorders(Tables())
+    diag = d.filter(d.diagnosed).select("referral_id", "has_end", "has_follow_up")
+    j = ix.join(diag, "referral_id")
+    return j.group_by("disorder").aggregate(
+        n=j.count(),
+        end_interviewed=_flag(j.has_end).sum(),
+        lost_end=_flag(j.has_end & _lost(j.end_status, False)).sum(),
+        follow_up_interviewed=_flag(j.has_follow_up).sum(),
+        lost_follow_up=_flag(j.has_follow_up & _lost(j.follow_up_status, False)).sum(),
+    ).order_by("disorder")
+
+
+def _finish_by_disorder(rows):
+    for row in rows:
+        for key in ("n", "end_interviewed", "lost_end", "follow_up_interviewed",
+                    "lost_follow_up"):
+            row[key] = int(row[key] or 0)
+        for what in ("lost_end", "lost_follow_up"):
+            low, high = wilson_interval(row[what], row["n"])
+            row[f"{what}_rate"] = row[what] / row["n"] if row["n"] else None
+            row[f"{what}_ci_low"], row[f"{what}_ci_high"] = low, high
+    return rows
+
+
+table("diagnostic.by_disorder", "Loss of each disorder present at baseline", _by_disorder,
+      "For each disorder present at an eligible baseline interview: referrals, and how many "
+      "no longer had it present at end and at follow-up (ITT: no interview = not lost), "
+      "with Wilson 95% intervals.", TINCHECK,
+      columns=[("disorder", "disorder present at baseline"), ("n", "referrals in B"),
+               ("lost_end", "not present at the end interview"),
+               ("lost_follow_up", "not present at the follow-up interview")],
+      finish=_finish_by_disorder, base="diagnostic")
+
+REPRESENTATIVENESS = ("first_phq9", "first_gad7", "age", "female", "treatment_contacts",
+                      "finished_course")
+SMD_FLAG = 0.1
+
+
+def _representativeness(bases):
+    o, d = bases["referrals"], bases["diagnostic"]
+    e = o.filter(o.ended).left_join(d.select("referral_id", interviewed=d.has_baseline),
+                                    "referral_id")
+    inside = e.interviewed.fill_null(False)
+    values = {
+        "first_phq9": e.phq_first, "first_gad7": e.gad_first, "age": e.age,
+        "female": ibis.cases((e.sex.isnull(), ibis.null("float64")),
+                             else_=(e.sex == "female").cast("float64")),
+        "treatment_contacts": e.treatment_contacts, "finished_course": e.finished,
+    }
+    columns = {}
+    for name, value in values.items():
+        value = value.cast("float64")
+        columns[f"{name}__all_n"] = value.count()
+        columns[f"{name}__all_mean"] = value.mean()
+        columns[f"{name}__all_var"] = value.var()
+        columns[f"{name}__in_n"] = value.count(where=inside)
+        columns[f"{name}__in_mean"] = value.mean(where=inside)
+        columns[f"{name}__in_var"] = value.var(where=inside)
+    return e.aggregate(**columns)
+
+
+def standardised_mean_difference(mean_in, var_in, mean_all, var_all):
+    """SMD = (mean₁ − mean₀) / √((var₁ + var₀)/2); None when undefined.
+
+    The usual balance statistic for comparing a sample with its population (Austin PC
+    2009, Stat Med 28:3083-3107); |SMD| > 0.1 is the customary flag.
+    """
+    if None in (mean_in, var_in, mean_all, var_all):
+        return None
+    pooled = ((var_in + var_all) / 2) ** 0.5
+    if pooled == 0:
+        return 0.0 if mean_in == mean_all else None
+    return (mean_in - mean_all) / pooled
+
+
+def _finish_representativeness(rows):
+    row = rows[0] if rows else {}
+    out = []
+    for name in REPRESENTATIVENESS:
+        get = lambda key: row.get(f"{name}__{key}")  # noqa: E731
+        smd = standardised_mean_difference(get("in_mean"), get("in_var"), get("all_mean"),
+                                           get("all_var"))
+        out.append({"variable": name, "interviewed_n": int(get("in_n") or 0),
+                    "interviewed_mean": get("in_mean"), "all_n": int(get("all_n") or 0),
+                    "all_mean": get("all_mean"), "smd": smd,
+                    "flag": None if smd is None else abs(smd) > SMD_FLAG})
+    return out
+
+
+table("diagnostic.representativeness", "Is the interviewed sample like everyone referred?",
+      _representativeness,
+      "Standardised mean differences (interviewed at baseline vs all ended referrals) on "
+      "first PHQ-9, first GAD-7, age, female, treatment contacts and finished course; "
+      "|SMD| > 0.1 is flagged.", "Austin PC (2009) Stat Med 28:3083-3107",
+      columns=[("variable", "characteristic"), ("interviewed_mean", "mean among interviewed"),
+               ("all_mean", "mean among all ended referrals"),
+               ("smd", "standardised mean difference"), ("flag", "|SMD| > 0.1")],
+      finish=_finish_representativeness, base="diagnostic")
+
+
+def _eligibility(bases):
+    d = bases["diagnostic"]
+    return d.aggregate(interviews=d.interviews.sum(), eligible=d.eligible_interviews.sum(),
+                       not_independent=d.not_independent.sum(), not_blind=d.not_blind.sum(),
+                       retrospective=d.retrospective_interviews.sum())
+
+
+def _finish_eligibility(rows):
+    row = {k: int(v or 0) for k, v in (rows[0] if rows else {}).items()}
+    return [
+        {"interviews": "all interviews", "n": row.get("interviews", 0)},
+        {"interviews": "eligible (counted)", "n": row.get("eligible", 0)},
+        {"interviews": "excluded", "n": row.get("interviews", 0) - row.get("eligible", 0)},
+        {"interviews": "assessor not independent", "n": row.get("not_independent", 0)},
+        {"interviews": "assessor not blind", "n": row.get("not_blind", 0)},
+        {"interviews": "eligible, rated retrospectively", "n": row.get("retrospective", 0)},
+    ]
+
+
+table("diagnostic.interview_eligibility", "Which interviews count, and why others do not",
+      _eligibility,
+      "Interviews of referrals ended in the period: how many were eligible (independent "
+      "and blind assessor, or every interview with --assessors any), how many were "
+      "excluded and why (an interview can fail both tests), and how many eligible ones "
+      "were rated retrospectively.", TINCHECK,
+      columns=[("interviews", "group"), ("n", "interviews")],
+      finish=_finish_eligibility, base="diagnostic")
