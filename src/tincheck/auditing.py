@@ -125,7 +125,7 @@ def metric_json(result: Result, control: bool) -> dict:
         if control:
             suppressed = disclosure.is_small(value)
             value = disclosure.round_count(value)
-    elif metric.kind in ("mean", "ratio", "statistic"):
+    elif metric.kind in ("mean", "ratio", "statistic", "effect"):
         n = result.n
         if control:
             suppressed = disclosure.is_small(n) if n is not None else False
@@ -188,7 +188,9 @@ ANY_ASSESSOR_WARNING = ("Interviews by ANY assessor were counted (--assessors an
 def audit(data: str | Path | Dataset, period: str | Period | None = None,
           data_end: str | _dt.date | None = None, engine: str = "duckdb",
           disclosure_control: bool = True, *, assessors: str = "independent_blind",
-          usual_self_threshold: float = 90.0, key_file=None,
+          usual_self_threshold: float = 90.0, imputations: int = 20,
+          imputation_seed: int = 20260101, benchmarks: str | Path | None = None,
+          key_file=None,
           progress: Callable[[str], None] | None = None) -> Audit:
     """Audit a service's patient-level data.
 
@@ -204,6 +206,9 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
     assessors : ``"independent_blind"`` (default: only interviews by independent and
         blind assessors count) or ``"any"`` (every interview; the report says so).
     usual_self_threshold : usual_self_pct counted as back to usual self (default 90).
+    imputations, imputation_seed : multiple imputation of missing outcomes (m = 20 by
+        default; 0 skips it) and its seed, reported in the result.
+    benchmarks : a CSV of extra benchmarks to compare effect sizes with.
 
     >>> a = audit(example_path())                       # doctest: +SKIP
     >>> round(a.value("official.recovery_rate"), 3)      # doctest: +SKIP
@@ -223,7 +228,9 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
     try:
         evaluation = evaluate(dataset.backend, period=period, data_end=data_end,
                               has_costs=dataset.has("costs"), any_assessor=assessors == "any",
-                              usual_self_threshold=usual_self_threshold, progress=step)
+                              usual_self_threshold=usual_self_threshold,
+                              imputations=imputations, imputation_seed=imputation_seed,
+                              benchmarks_file=benchmarks, progress=step)
         warnings = [ANY_ASSESSOR_WARNING] if assessors == "any" else []
         warnings += [w.sentence() for w in dataset.warnings]
         if not dataset.has("interviews"):
@@ -242,7 +249,9 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
         if dataset.manifest:
             info["manifest"] = dataset.manifest
         settings = {"engine": engine, "disclosure_control": disclosure_control,
-                    "assessors": assessors, "usual_self_threshold": usual_self_threshold}
+                    "assessors": assessors, "usual_self_threshold": usual_self_threshold,
+                    "imputations": imputations, "imputation_seed": imputation_seed,
+                    "benchmarks_file": None if benchmarks is None else str(benchmarks)}
         return Audit(evaluation.results, evaluation.tables, warnings, info, settings)
     finally:
         if own:

@@ -31,6 +31,11 @@ def audit(
     assessors: str = typer.Option("independent_blind", "--assessors",
                                   help="Which interviews count: independent_blind (default) "
                                   "or any."),
+    imputations: int = typer.Option(20, "--imputations", min=0,
+                                    help="Multiple imputations of missing outcomes (0 skips)."),
+    seed: int = typer.Option(20260101, "--seed", help="Seed of the multiple imputation."),
+    benchmarks: Path = typer.Option(None, "--benchmarks", exists=True, dir_okay=False,
+                                    help="CSV of extra benchmarks for the effect sizes."),
     key_file: Path = typer.Option(None, "--key-file", help="File holding the pseudonym key."),
 ) -> None:
     """Audit a service: official figures reproduced, and the honest ones beside them.
@@ -45,7 +50,8 @@ def audit(
             task = bar.add_task("starting", total=None)
             result = run_audit(data_dir, period=period, data_end=data_end,
                                disclosure_control=not no_disclosure_control,
-                               assessors=assessors, key_file=key_file,
+                               assessors=assessors, imputations=imputations,
+                               imputation_seed=seed, benchmarks=benchmarks, key_file=key_file,
                                progress=lambda text: bar.update(task, description=text))
     except DataError as exc:
         errors.print(f"[red]The data has errors[/red]: {exc.report.error_count}. "

@@ -20,8 +20,8 @@ import ibis
 
 from .. import engine
 from ..stats.intervals import mean_t_interval, wilson_interval
-from . import (delivery, diagnostic, funnel, itt, official, rereferral,  # noqa: F401
-               sensitivity, value)
+from . import (delivery, diagnostic, effect, funnel, imputation, itt,  # noqa: F401
+               official, rereferral, sensitivity, value)
 from .blocks import Period, Tables, parameters_sql, parameters_table
 from .outcomes import referral_outcomes, with_rereferrals
 from .registry import DERIVED, REGISTRY, Result
@@ -121,7 +121,34 @@ def aggregate_columns(o, metric_ids) -> dict:
             columns[_key(metric_id, "mean")] = values.mean(where=where)
             columns[_key(metric_id, "sd")] = values.std(where=where)
             columns[_key(metric_id, "median")] = values.median(where=where)
+        elif metric.kind == "effect":
+            first, last, where = metric.compute(o)
+            first, last = first.cast("float64"), last.cast("float64")
+            where = where & first.notnull() & last.notnull()
+            columns[_key(metric_id, "n")] = first.count(where=where)
+            columns[_key(metric_id, "mean_first")] = first.mean(where=where)
+            columns[_key(metric_id, "mean_last")] = last.mean(where=where)
+            columns[_key(metric_id, "var_first")] = first.var(where=where)
+            columns[_key(metric_id, "var_last")] = last.var(where=where)
+            columns[_key(metric_id, "var_change")] = (first - last).var(where=where)
     return columns
+
+
+def _effect_result(metric_id: str, row: dict) -> Result:
+    metric = REGISTRY[metric_id]
+    summary = effect.aggregates_to_summary(
+        {k: _number(v) for k, v in row.items()}, lambda part: _key(metric_id, part))
+    extra = {k: summary[k] for k in ("mean_first", "mean_last", "sd_first", "sd_last", "r")}
+    needed = ("mean_first", "mean_last", "sd_first", "sd_last", "sd_change", "r")
+    if summary["n"] < 3 or any(summary[k] in (None, 0) for k in needed if k != "r") \
+            or summary["r"] is None:
+        return Result(metric_id, "effect", None, n=summary["n"], extra=extra,
+                      note="fewer than three pairs, or no variation")
+    size = metric.finish(summary)
+    value = _number(size.estimate)
+    return Result(metric_id, "effect", value, n=summary["n"],
+                  ci_low=_number(size.ci_low), ci_high=_number(size.ci_high),
+                  extra={**extra, "se": _number(size.se), "method": size.method})
 
 
 def _number(value, kind=float):
@@ -153,6 +180,8 @@ def results_from_row(row: dict, metric_ids) -> dict[str, Result]:
             out[metric_id] = Result(metric_id, kind, mean, n=n, sd=sd,
                                     median=_number(row[_key(metric_id, "median")]),
                                     ci_low=_number(low), ci_high=_number(high))
+        elif kind == "effect":
+            out[metric_id] = _effect_result(metric_id, row)
     return out
 
 
@@ -201,6 +230,8 @@ class Evaluation:
 def evaluate(backend, t: Tables | None = None, period: Period | None = None,
              data_end: _dt.date | None = None, *, has_costs: bool = False,
              any_assessor: bool = False, usual_self_threshold: float = 90.0,
+             imputations: int = imputation.DEFAULT_M,
+             imputation_seed: int = imputation.DEFAULT_SEED, benchmarks_file=None,
              progress: Callable[[str], None] | None = None,
              extra_results: Callable | None = None) -> Evaluation:
     """Compute every registered metric on ``backend`` (a connected Ibis backend).
@@ -213,7 +244,9 @@ def evaluate(backend, t: Tables | None = None, period: Period | None = None,
     step = progress or (lambda _: None)
     data_end = data_end or latest_date(backend, t) or _dt.date.today()
     context = Context(period, data_end)
-    context.extra.update(any_assessor=any_assessor, usual_self_threshold=usual_self_threshold)
+    context.extra.update(any_assessor=any_assessor, usual_self_threshold=usual_self_threshold,
+                         imputations=imputations, imputation_seed=imputation_seed,
+                         benchmarks_file=benchmarks_file)
     step("building the per-referral working table")
     engine.materialise(backend, PARAMETERS, parameters_sql(
         period, data_end, any_assessor=any_assessor,
@@ -232,7 +265,7 @@ def evaluate(backend, t: Tables | None = None, period: Period | None = None,
         step("computing metrics")
         for base, table in bases.items():
             scalar = tuple(m for m, metric in REGISTRY.items()
-                           if metric.kind in ("proportion", "count", "mean")
+                           if metric.kind in ("proportion", "count", "mean", "effect")
                            and metric.base == base)
             sql = engine.compiled_sql(
                 backend, f"aggregate:{base}:" + ",".join(scalar),
@@ -241,16 +274,21 @@ def evaluate(backend, t: Tables | None = None, period: Period | None = None,
             row = engine.fetch(backend, sql).iloc[0].to_dict()
             results.update(results_from_row(row, scalar))
         tables = {m: table_rows(backend, bases, m) for m, metric in REGISTRY.items()
-                  if metric.kind == "table"}
+                  if metric.kind == "table" and metric.base != "derived"}
         if has_costs:
             context.cost_gbp = cost_in_period(backend, t, period)
-        if extra_results is not None:
-            more_results, more_tables = extra_results(backend, bases, context)
-            results.update(more_results)
-            tables.update(more_tables)
+        step("multiple imputation")
+        for hook in (imputation.compute, extra_results):
+            if hook is not None:
+                more_results, more_tables = hook(backend, bases, context)
+                results.update(more_results)
+                tables.update(more_tables)
         for metric_id, metric in REGISTRY.items():
             if metric.kind in DERIVED:
                 results[metric_id] = metric.compute(results, context)
+        for metric_id, metric in REGISTRY.items():
+            if metric.kind == "table" and metric.base == "derived":
+                tables[metric_id] = metric.compute(results, context)
     finally:
         for name in reversed(made):
             engine.drop(backend, name)

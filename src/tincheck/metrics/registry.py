@@ -11,6 +11,8 @@ Kinds:
 - ``mean``: mean of a value over the rows where a condition holds, t 95% interval
   (and the median);
 - ``ratio``: derived from other results after they are computed (cost per outcome);
+- ``effect``: a pre-post effect size from the means, SDs and correlation of first and
+  last scores over the rows where a condition holds;
 - ``statistic``: another statistic derived from other results (kappa), with an interval;
 - ``table``: a small table (rows of dicts).
 
@@ -23,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-KINDS = ("proportion", "count", "mean", "ratio", "statistic", "table")
+KINDS = ("proportion", "count", "mean", "effect", "ratio", "statistic", "table")
 DERIVED = ("ratio", "statistic")
 
 
@@ -74,6 +76,13 @@ def mean(id, label, value, where, definition, source, base="referrals", unit="")
     """Register a mean of ``value(o)`` over rows where ``where(o)`` holds."""
     return register(Metric(id, label, "mean", definition, source,
                            lambda o: (value(o), where(o)), base, unit))
+
+
+def effect(id, label, scores, size, definition, source):
+    """Register an effect size: ``scores(o)`` gives (first, last, where); ``size`` maps
+    the aggregates (dict) to an :class:`~tincheck.stats.effect_sizes.EffectSize`."""
+    return register(Metric(id, label, "effect", definition, source, scores,
+                           finish=size))
 
 
 def derived(id, label, kind, derive, definition, source, unit=""):

@@ -181,10 +181,20 @@ def _design(frame: pd.DataFrame, predictors) -> np.ndarray:
 
 
 def _ridge_fit(xtx: np.ndarray, xty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """β̂ = (X'X + diag(X'X)·ridge)⁻¹X'y, and that inverse."""
+    """β̂ = (X'X + diag(X'X)·ridge)⁻¹X'y, and that inverse.
+
+    A column that is zero in every observed row (a category met only among the rows
+    being imputed) has a zero diagonal; it gets 1 there, so its coefficient is 0
+    instead of the matrix being singular. Any remaining exact collinearity falls
+    back to the pseudo-inverse.
+    """
     xtx = xtx.copy()
-    xtx[np.diag_indices_from(xtx)] *= 1 + RIDGE
-    inverse = np.linalg.inv(xtx)
+    diagonal = np.diag(xtx).copy()
+    xtx[np.diag_indices_from(xtx)] = diagonal * (1 + RIDGE) + (diagonal == 0)
+    try:
+        inverse = np.linalg.inv(xtx)
+    except np.linalg.LinAlgError:
+        inverse = np.linalg.pinv(xtx)
     return inverse @ xty, inverse
 
 
