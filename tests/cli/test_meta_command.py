@@ -61,3 +61,14 @@ def test_bad_options_exit_2_with_a_sentence(tmp_path):
     assert runner.invoke(app, ["meta", "--out", str(tmp_path)]).exit_code == 2
     result = runner.invoke(app, ["meta", "--example", "--method", "XX"])
     assert result.exit_code == 2
+
+
+def test_help_example_is_documented():
+    from pathlib import Path
+
+    from tincheck.cli.meta import meta
+
+    example = meta.__doc__.split("Example: ", 1)[1].splitlines()[0].strip()
+    repo = Path(__file__).resolve().parents[2]
+    for doc in ("README.md", "docs/meta.md"):
+        assert example in (repo / doc).read_text(encoding="utf-8"), doc

@@ -7,6 +7,7 @@ every number of the synthesis; the page shows the ones a reader needs.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from .. import __version__
@@ -22,40 +23,40 @@ METHOD_NAMES = {"FE": "fixed effect (inverse variance)", "DL": "DerSimonian-Lair
 TEST_NAMES = {"z": "Wald z test", "knha": "Hartung-Knapp t test (k − 1 df)",
               "knha_adhoc": "Hartung-Knapp t test with the ad hoc floor (k − 1 df)"}
 REFERENCES = [
-    "DerSimonian R, Laird N (1986) Meta-analysis in clinical trials. Control Clin Trials "
-    "7:177-188.",
-    "Paule RC, Mandel J (1982) Consensus values and weighting factors. J Res Natl Bur Stand "
-    "87:377-385.",
-    "Viechtbauer W (2005) Bias and efficiency of meta-analytic variance estimators in the "
-    "random-effects model. J Educ Behav Stat 30:261-293.",
-    "Viechtbauer W (2007) Confidence intervals for the amount of heterogeneity in "
-    "meta-analysis. Stat Med 26:37-52.",
-    "Hartung J, Knapp G (2001) A refined method for the meta-analysis of controlled clinical "
-    "trials with binary outcome. Stat Med 20:3875-3889.",
-    "Knapp G, Hartung J (2003) Improved tests for a random effects meta-regression with a "
-    "single covariate. Stat Med 22:2693-2710.",
-    "Higgins JPT, Thompson SG (2002) Quantifying heterogeneity in a meta-analysis. Stat Med "
-    "21:1539-1558.",
-    "Egger M, Davey Smith G, Schneider M, Minder C (1997) Bias in meta-analysis detected by a "
-    "simple, graphical test. BMJ 315:629-634.",
-    "Begg CB, Mazumdar M (1994) Operating characteristics of a rank correlation test for "
-    "publication bias. Biometrics 50:1088-1101.",
-    "Duval S, Tweedie R (2000) Trim and fill: a simple funnel-plot-based method of testing "
-    "and adjusting for publication bias in meta-analysis. Biometrics 56:455-463.",
-    "Tolin DF, McKay D, Forman EM, Klonsky ED, Thombs BD (2015) Empirically supported "
-    "treatment: recommendations for a new model. Clin Psychol Sci Pract 22:317-338.",
-    "Becker BJ (1988) Synthesizing standardized mean-change measures. Br J Math Stat Psychol "
-    "41:257-278.",
+    ("DerSimonian R, Laird N (1986) Meta-analysis in clinical trials. Control Clin Trials "
+     "7:177-188."),
+    ("Paule RC, Mandel J (1982) Consensus values and weighting factors. J Res Natl Bur Stand "
+     "87:377-385."),
+    ("Viechtbauer W (2005) Bias and efficiency of meta-analytic variance estimators in the "
+     "random-effects model. J Educ Behav Stat 30:261-293."),
+    ("Viechtbauer W (2007) Confidence intervals for the amount of heterogeneity in "
+     "meta-analysis. Stat Med 26:37-52."),
+    ("Hartung J, Knapp G (2001) A refined method for the meta-analysis of controlled clinical "
+     "trials with binary outcome. Stat Med 20:3875-3889."),
+    ("Knapp G, Hartung J (2003) Improved tests for a random effects meta-regression with a "
+     "single covariate. Stat Med 22:2693-2710."),
+    ("Higgins JPT, Thompson SG (2002) Quantifying heterogeneity in a meta-analysis. Stat Med "
+     "21:1539-1558."),
+    ("Egger M, Davey Smith G, Schneider M, Minder C (1997) Bias in meta-analysis detected by a "
+     "simple, graphical test. BMJ 315:629-634."),
+    ("Begg CB, Mazumdar M (1994) Operating characteristics of a rank correlation test for "
+     "publication bias. Biometrics 50:1088-1101."),
+    ("Duval S, Tweedie R (2000) Trim and fill: a simple funnel-plot-based method of testing "
+     "and adjusting for publication bias in meta-analysis. Biometrics 56:455-463."),
+    ("Tolin DF, McKay D, Forman EM, Klonsky ED, Thombs BD (2015) Empirically supported "
+     "treatment: recommendations for a new model. Clin Psychol Sci Pract 22:317-338."),
+    ("Becker BJ (1988) Synthesizing standardized mean-change measures. Br J Math Stat Psychol "
+     "41:257-278."),
 ]
 
 
 def fmt(x, digits: int = 2) -> str:
     """A number for the page: fixed decimals, an en dash for a missing value."""
-    return "–" if x is None or x != x else f"{x:.{digits}f}"
+    return "–" if x is None or math.isnan(x) else f"{x:.{digits}f}"
 
 
 def fmt_p(p) -> str:
-    if p is None or p != p:
+    if p is None or math.isnan(p):
         return "–"
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
@@ -101,7 +102,7 @@ def _pooled_table(syn: EvidenceSynthesis) -> str:
         ("Estimate", fmt(o.estimate, 3)), ("Standard error", fmt(o.se, 3)),
         (f"{syn.level:.0%} confidence interval", interval(o.ci_low, o.ci_high, 3)),
         ("Test statistic", f"{'z' if o.test == 'z' else 't'} = {fmt(o.statistic)}"
-         + ("" if o.df != o.df else f" on {o.df:.0f} df")),
+         + ("" if math.isnan(o.df) else f" on {o.df:.0f} df")),
         ("p-value", fmt_p(o.pvalue)),
         ("τ² (between-study variance)", f"{fmt(o.tau2, 4)} ({interval(o.tau2_ci_low, o.tau2_ci_high, 4)})"),
         ("τ", fmt(o.tau, 3)),

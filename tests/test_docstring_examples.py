@@ -8,7 +8,8 @@ import importlib
 import pytest
 
 MODULES = ["tincheck.stats.tau2", "tincheck.stats.meta", "tincheck.stats.meta_regression",
-           "tincheck.stats.small_study"]
+           "tincheck.stats.small_study", "tincheck.evidence.studies",
+           "tincheck.evidence.grading", "tincheck.evidence.synthesis"]
 
 
 @pytest.mark.parametrize("name", MODULES)
