@@ -99,3 +99,12 @@ def test_a_small_file_notes_what_it_cannot_do(tmp_path):
     assert "small-study tests need at least 3 studies" in syn.notes
     assert "no subgroup analysis by design: every study has design = itt" in syn.notes
     assert "independent" in syn.subgroups  # the forest feature is always analysed
+
+
+def test_equal_standard_errors_skip_the_small_study_tests(tmp_path):
+    path = tmp_path / "equal.csv"
+    rows = "".join(f"S{i},2020,itt,routine,self_report,no,yes,{0.2 * i},0.01\n" for i in range(4))
+    path.write_text("study,year,design,setting,outcome,independent,allegiance,yi,vi\n" + rows)
+    syn = synthesise(read_studies(path))
+    assert syn.egger is None and syn.begg is None and syn.trimfill is None
+    assert "small-study tests not run: every study has the same standard error" in syn.notes

@@ -254,6 +254,20 @@ def test_one_study():
         meta_analysis([0.5], [0.04], test="knha")
 
 
+def test_identical_estimates_under_hartung_knapp():
+    # q = Σw(y - μ)²/(k - 1) = 0: the HK standard error is 0; the ad hoc floor keeps z's
+    res = meta_analysis([0.3, 0.3, 0.3], [0.01, 0.02, 0.04], test="knha")
+    assert res.se == 0 and res.statistic == np.inf and res.pvalue == 0
+    assert (res.ci_low, res.ci_high) == approx((0.3, 0.3))
+    assert "standard error is 0" in res.notes[0]
+    adhoc = meta_analysis([0.3, 0.3, 0.3], [0.01, 0.02, 0.04], test="knha_adhoc")
+    assert adhoc.se == approx(np.sqrt(1 / (100 + 50 + 25)))
+
+
+def test_method_and_test_names_are_case_insensitive(raudenbush):
+    assert meta_analysis(raudenbush.yi, raudenbush.vi, method="dl", test="KNHA").method == "DL"
+
+
 def test_missing_values_are_refused_unless_omitted_explicitly():
     with pytest.raises(ValueError, match="missing yi or vi for 'B'"):
         meta_analysis([0.1, np.nan, 0.3], [0.1, 0.1, 0.1], labels=["A", "B", "C"])

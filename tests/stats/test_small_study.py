@@ -127,6 +127,14 @@ def test_small_study_methods_need_three_studies(function):
         function([0.1, 0.2], [0.01, 0.02])
 
 
-def test_egger_needs_different_precisions():
+def test_funnel_methods_need_different_precisions():
+    y, v = [0.1, 0.2, 0.3], [0.01, 0.01, 0.01]
     with pytest.raises(ValueError, match="different precision"):
-        egger_test([0.1, 0.2, 0.3], [0.01, 0.01, 0.01])
+        egger_test(y, v)
+    with pytest.raises(ValueError, match="different precision"):
+        begg_test(y, v)
+    with pytest.raises(ValueError, match="cannot choose a side"):
+        trim_and_fill(y, v)
+    # with the side given, trim-and-fill runs: y - μ = -.1, 0, .1 -> ranks -2, (0), +3;
+    # S_r = 3, L0 = (12 - 12)/5 = 0
+    assert trim_and_fill(y, v, side="left").k0 == 0

@@ -159,18 +159,17 @@ def synthesise(studies: Studies, *, method: str = "REML", test: str = "z",
     )
 
     egger = begg = trimfill = None
-    if overall.k >= 3:
-        if np.ptp(np.sqrt(v)) > 0:
-            egger = egger_test(y, v)
-        else:
-            notes.append("Egger's test not run: every study has the same standard error")
+    if overall.k < 3:
+        notes.append("small-study tests need at least 3 studies")
+    elif np.ptp(v) == 0:
+        notes.append("small-study tests not run: every study has the same standard error")
+    else:
+        egger = egger_test(y, v)
         begg = begg_test(y, v)
         trimfill = trim_and_fill(y, v, method=method, test=test, level=level, labels=labels)
         if overall.k < SMALL_STUDY_MINIMUM:
             notes.append(f"only {overall.k} studies: tests for small-study effects have "
                          f"little power below {SMALL_STUDY_MINIMUM} (Sterne et al. 2011)")
-    else:
-        notes.append("small-study tests need at least 3 studies")
 
     return EvidenceSynthesis(
         studies=studies, method=method, test=test, level=level, benefit=benefit,

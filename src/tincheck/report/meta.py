@@ -187,7 +187,8 @@ def _small_study(syn: EvidenceSynthesis) -> list[str]:
                              "Funnel plot: each study's effect against its standard error; "
                              "open circles are studies imputed by trim-and-fill."))
     if not rows:
-        return [paragraph("Small-study tests need at least 3 studies.", "empty")]
+        return [paragraph("Not run: they need at least 3 studies of different precision "
+                          "(see Notes and warnings).", "empty")]
     return blocks + [
         table(rows, [("test", "Test"), ("result", "Result"), ("p", "p")],
               caption="Small-study effects", numeric={"p"}),

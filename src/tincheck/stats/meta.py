@@ -203,6 +203,7 @@ def meta_analysis(yi, vi=None, *, sei=None, method: str = "REML", test: str = "z
     vi, sei : array-like
         Sampling variances or standard errors (give exactly one).
     method : {"REML", "DL", "PM", "ML", "FE"}
+        Case-insensitive.
     test : {"z", "knha", "knha_adhoc"}
     level : float
         Confidence level of every interval (default 0.95).
@@ -223,6 +224,8 @@ def meta_analysis(yi, vi=None, *, sei=None, method: str = "REML", test: str = "z
     >>> round(res.estimate, 4), round(res.tau2, 4)
     (0.3089, 0.0224)
     """
+    method = method.upper() if isinstance(method, str) else method
+    test = test.lower() if isinstance(test, str) else test
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
     if test not in TESTS:
@@ -254,7 +257,12 @@ def meta_analysis(yi, vi=None, *, sei=None, method: str = "REML", test: str = "z
         se *= float(np.sqrt(scale))
         df = float(k - 1)
         crit = float(stats.t.ppf(1 - alpha / 2, df))
-    statistic = estimate / se
+    if se == 0:  # Hartung-Knapp with identical estimates: the scale q is 0
+        notes.append("every estimate equals the pooled one: the Hartung-Knapp standard "
+                     "error is 0 (test='knha_adhoc' keeps the z standard error)")
+        statistic = np.copysign(np.inf, estimate) if estimate != 0 else float("nan")
+    else:
+        statistic = estimate / se
     pvalue = float(2 * (stats.norm.sf(abs(statistic)) if test == "z"
                         else stats.t.sf(abs(statistic), df)))
     half_pi = crit * float(np.sqrt(se**2 + tau2))

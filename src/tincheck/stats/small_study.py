@@ -31,6 +31,8 @@ from scipy import stats
 from .inputs import frozen, jsonable, prepare
 from .meta_regression import meta_regression
 
+EXACT_LIMIT = 500  # Begg: exact Kendall p-values below this many studies
+
 
 @dataclass(frozen=True)
 class EggerResult:
@@ -147,7 +149,8 @@ def begg_test(yi, vi=None, *, sei=None) -> BeggResult:
     v_θ = 1/Σ(1/vᵢ). The p-value is exact (permutation distribution of Kendall's
     statistic) when there are no ties, otherwise from the normal approximation with the
     tie-corrected variance - as R's ``cor.test(method="kendall", exact=TRUE)`` inside
-    metafor's ``ranktest``.
+    metafor's ``ranktest``. From 500 studies on the normal approximation is used (the
+    exact distribution takes seconds to compute there; metafor stays exact).
 
     Returns
     -------
@@ -163,13 +166,17 @@ def begg_test(yi, vi=None, *, sei=None) -> BeggResult:
     k = y.size
     if k < 3:
         raise ValueError(f"Begg's test needs at least 3 studies (k = {k})")
+    if np.ptp(v) == 0:
+        raise ValueError("Begg's test needs studies of different precision (all variances "
+                         "are equal)")
     w = 1.0 / v
     theta = float(w @ y / w.sum())
     deviates = (y - theta) / np.sqrt(v - 1.0 / w.sum())
     ties = np.unique(deviates).size < k or np.unique(v).size < k
-    result = stats.kendalltau(deviates, v, method="asymptotic" if ties else "exact")
+    exact = not ties and k < EXACT_LIMIT
+    result = stats.kendalltau(deviates, v, method="exact" if exact else "asymptotic")
     return BeggResult(k=k, tau=float(result.statistic), pvalue=float(result.pvalue),
-                      exact=not ties)
+                      exact=exact)
 
 
 @dataclass(frozen=True)
@@ -267,6 +274,9 @@ def trim_and_fill(yi, vi=None, *, sei=None, method: str = "REML", test: str = "z
         raise ValueError(f"trim-and-fill needs at least 3 studies (k = {k})")
     original = meta_analysis(y, v, method=method, test=test, level=level, labels=names)
     if side is None:
+        if np.ptp(v) == 0:
+            raise ValueError("trim-and-fill cannot choose a side when every study has the "
+                             "same standard error; pass side='left' or 'right'")
         slope = meta_regression(y, v, np.sqrt(v), method=method).coef[1]
         side = "right" if slope < 0 else "left"
     if side not in ("left", "right"):
