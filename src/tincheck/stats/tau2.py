@@ -36,10 +36,10 @@ class ConvergenceError(RuntimeError):
     """An iterative τ² estimator did not converge."""
 
 
-def design(X, k: int) -> np.ndarray:
-    """The k × p design matrix: ``X`` as a 2-D float array, or a column of ones."""
+def design(X, k: int) -> np.ndarray | None:
+    """The k × p design matrix as a 2-D float array; None stands for intercept only."""
     if X is None:
-        return np.ones((k, 1))
+        return None
     X = np.asarray(X, dtype=float)
     if X.ndim == 1:
         X = X[:, None]
@@ -49,6 +49,23 @@ def design(X, k: int) -> np.ndarray:
         raise ValueError("the design matrix is not of full column rank (a moderator is "
                          "constant or duplicates another)")
     return X
+
+
+def _columns(X) -> int:
+    return 1 if X is None else X.shape[1]
+
+
+def _pieces(y, vi, tau2: float, X):
+    """Py, tr(P) and tr(PP) at τ². O(k) for the intercept-only model (X None), where
+    P = W − wwᵀ/Σw gives Py = w(y − μ̂), tr P = Σw − Σw²/Σw and
+    tr(PP) = Σw² − 2Σw³/Σw + (Σw²)²/(Σw)²."""
+    w = 1.0 / (np.asarray(vi, dtype=float) + tau2)
+    if X is None:
+        sw, sw2 = w.sum(), (w**2).sum()
+        py = w * (y - w @ y / sw)
+        return py, sw - sw2 / sw, sw2 - 2 * (w**3).sum() / sw + sw2**2 / sw**2
+    P = projection(vi, tau2, X)
+    return P @ y, float(np.trace(P)), float(np.sum(P * P))
 
 
 def projection(vi, tau2: float, X) -> np.ndarray:
@@ -72,8 +89,7 @@ def residual_q(yi, vi, tau2: float = 0.0, X=None) -> float:
     2.0
     """
     y = np.asarray(yi, dtype=float)
-    X = design(X, y.size)
-    return float(y @ projection(vi, tau2, X) @ y)
+    return float(y @ _pieces(y, vi, tau2, design(X, y.size))[0])
 
 
 def tau2_dl(yi, vi, X=None) -> float:
@@ -100,10 +116,9 @@ def tau2_dl(yi, vi, X=None) -> float:
     """
     y = np.asarray(yi, dtype=float)
     X = design(X, y.size)
-    P = projection(vi, 0.0, X)
-    q = float(y @ P @ y)
-    trace = float(np.trace(P))
-    return max(0.0, (q - (y.size - X.shape[1])) / trace) if trace > 0 else 0.0
+    py, trace, _ = _pieces(y, vi, 0.0, X)
+    q = float(y @ py)
+    return max(0.0, float((q - (y.size - _columns(X))) / trace)) if trace > 0 else 0.0
 
 
 def tau2_pm(yi, vi, X=None) -> float:
@@ -121,12 +136,12 @@ def tau2_pm(yi, vi, X=None) -> float:
     """
     y = np.asarray(yi, dtype=float)
     X = design(X, y.size)
-    target = y.size - X.shape[1]
+    target = y.size - _columns(X)
     if target <= 0:
         return 0.0
 
     def excess(tau2: float) -> float:
-        return float(y @ projection(vi, tau2, X) @ y) - target
+        return float(y @ _pieces(y, vi, tau2, X)[0]) - target
 
     if excess(0.0) <= 0:
         return 0.0
@@ -141,14 +156,13 @@ def _fisher_scoring(yi, vi, X, restricted: bool) -> float:
     """τ² maximising the (restricted) likelihood by Fisher scoring, truncated at 0."""
     y = np.asarray(yi, dtype=float)
     v = np.asarray(vi, dtype=float)
-    if y.size - X.shape[1] <= 0:
+    if y.size - _columns(X) <= 0:
         return 0.0
     tau2 = tau2_dl(y, v, X)
     for _ in range(MAX_ITER):
-        P = projection(v, tau2, X)
-        Py = P @ y
+        Py, trace, trace_pp = _pieces(y, v, tau2, X)
         if restricted:  # score and information of the REML log-likelihood
-            step = (Py @ Py - np.trace(P)) / np.sum(P * P)
+            step = (Py @ Py - trace) / trace_pp
         else:
             w = 1.0 / (v + tau2)
             step = (Py @ Py - w.sum()) / np.sum(w**2)
