@@ -1,0 +1,178 @@
+"""Every analysis of ``tincheck meta`` on one studies file, as plain data.
+
+:func:`synthesise` pools all studies, repeats the pooling within every coded feature
+(subgroups with the Q-between test), pools independent-only and allegiant-only studies
+side by side, runs the small-study tests and grades the evidence. Rendering (HTML, JSON,
+terminal) is done elsewhere from the returned :class:`EvidenceSynthesis`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..stats.inputs import jsonable
+from ..stats.meta import (
+    BeggResult,
+    EggerResult,
+    MetaResult,
+    SubgroupResult,
+    TrimFillResult,
+    begg_test,
+    egger_test,
+    meta_analysis,
+    subgroup_analysis,
+    trim_and_fill,
+)
+from .grading import EvidenceGrade, grade_evidence
+from .studies import FEATURES, Studies
+
+SMALL_STUDY_MINIMUM = 10  # Sterne et al. (2011): below this the tests have little power
+
+
+@dataclass(frozen=True)
+class Pooled:
+    """A named subset of the studies and its pooled result (None when it is empty)."""
+
+    name: str
+    description: str
+    k: int
+    result: MetaResult | None
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "description": self.description, "k": self.k,
+                "result": None if self.result is None else self.result.to_dict()}
+
+
+@dataclass(frozen=True)
+class EvidenceSynthesis:
+    """The whole analysis of one studies file."""
+
+    studies: Studies
+    method: str
+    test: str
+    level: float
+    benefit: str
+    overall: MetaResult
+    subgroups: dict[str, SubgroupResult]
+    forest_feature: str
+    side_by_side: tuple[Pooled, ...]
+    egger: EggerResult | None
+    begg: BeggResult | None
+    trimfill: TrimFillResult | None
+    grade: EvidenceGrade
+    notes: tuple[str, ...]
+
+    def pooled(self, name: str) -> Pooled:
+        return next(p for p in self.side_by_side if p.name == name)
+
+    def to_dict(self) -> dict:
+        """Every number of the analysis, JSON-ready (NaN → null)."""
+        return jsonable({
+            "source": self.studies.path,
+            "settings": {"method": self.method, "test": self.test, "level": self.level,
+                         "benefit": self.benefit, "forest_feature": self.forest_feature},
+            "studies": [
+                {"label": label, "row": s.row, "study": s.study, "year": s.year,
+                 "design": s.design, "setting": s.setting, "outcome": s.outcome,
+                 "independent": s.independent, "allegiance": s.allegiance,
+                 "coi_declared": s.coi_declared, "yi": s.yi, "vi": s.vi, "n": s.n,
+                 "effect_source": s.source, "weight_percent": w, **dict(s.extra)}
+                for s, label, w in zip(self.studies.studies, self.studies.labels,
+                                       self.overall.weights.tolist())],
+            "overall": self.overall.to_dict(),
+            "subgroups": {k: v.to_dict() for k, v in self.subgroups.items()},
+            "side_by_side": [p.to_dict() for p in self.side_by_side],
+            "small_study": {
+                "egger": None if self.egger is None else self.egger.to_dict(),
+                "begg": None if self.begg is None else self.begg.to_dict(),
+                "trim_and_fill": None if self.trimfill is None else self.trimfill.to_dict(),
+            },
+            "grading": self.grade.to_dict(),
+            "notes": list(self.notes),
+        })
+
+
+def synthesise(studies: Studies, *, method: str = "REML", test: str = "z",
+               level: float = 0.95, benefit: str = "positive",
+               by: str = "independent") -> EvidenceSynthesis:
+    """Run every analysis of ``tincheck meta`` on ``studies``.
+
+    Parameters
+    ----------
+    studies : Studies
+        From :func:`tincheck.evidence.read_studies`.
+    method, test, level
+        As for :func:`tincheck.stats.meta.meta_analysis`.
+    benefit : {"positive", "negative"}
+        Which sign of the effect size is a benefit (for the grading).
+    by : str
+        The feature the forest plot is grouped by (any coded feature or extra column).
+        Subgroup analyses are run for every standard coded feature and for ``by``.
+
+    Returns
+    -------
+    EvidenceSynthesis
+
+    >>> from tincheck.examples import example_path
+    >>> from tincheck.evidence import read_studies
+    >>> syn = synthesise(read_studies(example_path("meta_studies.csv")))
+    >>> syn.overall.k, syn.grade.met
+    (12, False)
+    """
+    if by not in studies.features:
+        raise ValueError(f"cannot group by {by!r}: the studies file has the features "
+                         f"{', '.join(studies.features)}")
+    y, v, labels = studies.yi, studies.vi, studies.labels
+    notes = list(studies.warnings)
+    overall = meta_analysis(y, v, method=method, test=test, level=level, labels=labels)
+    notes += list(overall.notes)
+
+    subgroups: dict[str, SubgroupResult] = {}
+    for feature in dict.fromkeys((*FEATURES, by)):
+        groups = studies.groups(feature)
+        if len(set(groups)) < 2 and feature != by:
+            notes.append(f"no subgroup analysis by {feature}: every study has "
+                         f"{feature} = {groups[0]}")
+            continue
+        subgroups[feature] = subgroup_analysis(y, v, groups, method=method, test=test,
+                                               level=level, labels=labels, feature=feature)
+
+    def pool(name: str, description: str, mask: np.ndarray) -> Pooled:
+        k = int(mask.sum())
+        if k == 0:
+            notes.append(f"no {description.lower()} to pool")
+            return Pooled(name, description, 0, None)
+        sub_test = test if k > 1 else "z"
+        result = meta_analysis(y[mask], v[mask], method=method, test=sub_test, level=level,
+                               labels=[lab for lab, m in zip(labels, mask) if m])
+        return Pooled(name, description, k, result)
+
+    grade = grade_evidence(studies, level=level, benefit=benefit, labels=labels)
+    qualifying = np.array([a.qualifies for a in grade.studies], dtype=bool)
+    side_by_side = (
+        Pooled("all", "All studies", overall.k, overall),
+        pool("independent", "Independent evaluators only", studies.mask(independent=True)),
+        pool("allegiant", "Evaluators with allegiance only", studies.mask(allegiance=True)),
+        pool("qualifying", "Studies meeting every criterion of the grading", qualifying),
+    )
+
+    egger = begg = trimfill = None
+    if overall.k < 3:
+        notes.append("small-study tests need at least 3 studies")
+    elif np.ptp(v) == 0:
+        notes.append("small-study tests not run: every study has the same standard error")
+    else:
+        egger = egger_test(y, v)
+        begg = begg_test(y, v)
+        trimfill = trim_and_fill(y, v, method=method, test=test, level=level, labels=labels)
+        if overall.k < SMALL_STUDY_MINIMUM:
+            notes.append(f"only {overall.k} studies: tests for small-study effects have "
+                         f"little power below {SMALL_STUDY_MINIMUM} (Sterne et al. 2011)")
+
+    return EvidenceSynthesis(
+        studies=studies, method=method, test=test, level=level, benefit=benefit,
+        overall=overall, subgroups=subgroups, forest_feature=by, side_by_side=side_by_side,
+        egger=egger, begg=begg, trimfill=trimfill, grade=grade,
+        notes=tuple(dict.fromkeys(notes)))
