@@ -41,6 +41,7 @@ import numpy as np
 
 from ..ingest.findings import Example, Finding, ValidationReport
 from ..ingest.parse import FALSE_WORDS, TRUE_WORDS
+from ..stats.effect_sizes import d_pre_sd_from_summary
 
 CODED = {
     "design": ("itt", "completer"),
@@ -154,16 +155,14 @@ def d_pre_sd(mean_pre, mean_post, sd_pre, n, r):
     """Pre-post standardised mean change and its variance (Becker 1988).
 
     d = (mean_pre − mean_post) / sd_pre, Var(d) = 2(1 − r)/n + d²/(2n): positive d is
-    a fall in scores (improvement on symptom measures). Vectorised.
+    a fall in scores (improvement on symptom measures). Vectorised; the statistic is
+    :func:`tincheck.stats.effect_sizes.d_pre_sd_from_summary`.
 
     >>> [round(float(x), 4) for x in d_pre_sd(16.0, 10.0, 5.0, 100, 0.5)]
     [1.2, 0.0172]
     """
-    # TODO: use stats.effect_sizes (d_pre_sd_from_summary) once it lands on main.
-    mean_pre, mean_post, sd_pre, n, r = (np.asarray(x, dtype=float)
-                                         for x in (mean_pre, mean_post, sd_pre, n, r))
-    d = (mean_pre - mean_post) / sd_pre
-    return d, 2 * (1 - r) / n + d**2 / (2 * n)
+    size = d_pre_sd_from_summary(mean_pre, mean_post, sd_pre, n, r)
+    return np.asarray(size.estimate, dtype=float), np.asarray(size.variance, dtype=float)
 
 
 class _Reader:

@@ -58,7 +58,6 @@ def to_svg(fig, title: str, description: str) -> str:
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE (with its URL)
     svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.S)
-    svg = re.sub(r'\s*xmlns:xlink="[^"]*"', "", svg, count=1)
     label = html.escape(title, quote=True)
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
     head = svg.index(">") + 1
