@@ -165,7 +165,8 @@ def pivot_wide(long: pd.DataFrame, has_time: bool = False) -> pd.DataFrame:
     numbers, suppressed = parse_values(long["value"])
     name = long["measure_name"] + "_" + long["measure_statistic"]
     if has_time and "measure_time" in long:
-        time = long["measure_time"].fillna("")
+        time = long["measure_time"].fillna("").str.strip()
+        time = time.where(~time.isin(MISSING_TOKENS), "")
         name = name.where(time == "", name + "_" + time)
     keys = long[list(KEYS)].fillna("")
     frame = keys.assign(_col=name.to_numpy(), _v=numbers, _s=suppressed)
