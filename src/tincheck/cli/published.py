@@ -42,8 +42,8 @@ def published(
                                 positions=positions, correlation=correlation)
         html_path, json_path = write_report(audit, out)
     except PublishedDataError as error:
-        errors.print(f"[red]error[/red] {error}", highlight=False)
+        errors.print(f"[red]error[/red] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    console.print(closing_note(audit), highlight=False)
+    console.print(closing_note(audit), highlight=False, soft_wrap=True)
     console.print(f"Wrote {html_path} and {json_path} ({audit.seconds:.1f} s).",
                   highlight=False)
