@@ -103,7 +103,7 @@ def forest_chart(pooled: PooledEffect, largest: int = 30) -> str:
                                                 "line: prediction interval)"],
                       fontsize=7)
         ax.set_ylim(0, rows + 3.5)
-        ax.set_xlabel(f"Pre-post d, {pooled.label} (mean start − mean end) / SD start")
+        ax.set_xlabel(f"Pre-post d, {pooled.label}")
         ax.legend(fontsize=7, frameon=False, loc="lower right")
     desc = (f"Forest plot: {pooled.therapy}, {pooled.label}. Pooled d {pooled.estimate:.2f} "
             f"(95% CI {pooled.ci_low:.2f} to {pooled.ci_high:.2f}; prediction interval "
