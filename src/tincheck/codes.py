@@ -23,13 +23,15 @@ class Code:
     """One canonical code and the NHS codes that mean the same thing.
 
     ``group`` carries a classification some metrics need (for therapy types:
-    ``low``, ``high``, ``employment`` or ``signposting``).
+    ``low``, ``high``, ``employment`` or ``signposting``). ``variants`` are other
+    accepted spellings that are not NHS codes (``follow-up``, ``SCID5``).
     """
 
     value: str
     nhs: tuple[str, ...] = ()
     label: str = ""
     group: str = ""
+    variants: tuple[str, ...] = ()
 
 
 def _codes(*rows: tuple) -> tuple[Code, ...]:
@@ -135,12 +137,12 @@ SEX = _codes(
 TIMEPOINT = _codes(
     ("baseline", (), "before treatment"),
     ("end", (), "at the end of treatment"),
-    ("follow_up", ("followup", "follow-up"), "after the end of treatment"),
+    ("follow_up", (), "after the end of treatment", "", ("followup", "follow-up")),
 )
 
 INTERVIEW_INSTRUMENT = _codes(
-    ("SCID-5", ("scid5",), "Structured Clinical Interview for DSM-5"),
-    ("SCID-IV", ("scid4", "scid-4"), "Structured Clinical Interview for DSM-IV"),
+    ("SCID-5", (), "Structured Clinical Interview for DSM-5", "", ("scid5",)),
+    ("SCID-IV", (), "Structured Clinical Interview for DSM-IV", "", ("scid4", "scid-4")),
     ("MINI", (), "Mini International Neuropsychiatric Interview"),
     ("DIAMOND", (), "Diagnostic Interview for Anxiety, Mood, and OCD and Related Disorders"),
     ("CIDI", (), "Composite International Diagnostic Interview"),
@@ -210,6 +212,7 @@ def spellings(code: Code) -> tuple[str, ...]:
         out.append(nhs.lower())
         if nhs.isdigit() and nhs.lstrip("0") and nhs.lstrip("0") != nhs:
             out.append(nhs.lstrip("0"))
+    out.extend(v.lower() for v in code.variants)
     return tuple(dict.fromkeys(out))
 
 

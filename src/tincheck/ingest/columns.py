@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from ..schema import NHS_NUMBER_NAMES, Table, normalise_name
+from ..schema import NHS_NUMBER_NAMES, SOURCE_ROW, Table, normalise_name
 from .findings import Example, Finding
 
 
@@ -26,6 +26,7 @@ class HeaderMap:
     canonical: dict[str, int] = field(default_factory=dict)
     extras: list[int] = field(default_factory=list)
     nhs_number: list[int] = field(default_factory=list)
+    source_row: int | None = None
     findings: list[Finding] = field(default_factory=list)
 
     def header_of(self, canonical: str) -> str:
@@ -58,6 +59,8 @@ def map_headers(table: Table, headers: list[str], file: str) -> HeaderMap:
         seen[key] = index
         if key in nhs_names:
             result.nhs_number.append(index)
+        elif key == normalise_name(SOURCE_ROW):
+            result.source_row = index
         elif key in known:
             name = known[key]
             if name in result.canonical:

@@ -184,12 +184,16 @@ def _read_header(source: SourceFile) -> tuple[list[str], str]:
 
 def _identifier_select(index: int, header: HeaderMap, key: bytes | None,
                        text: str) -> str:
-    """SQL for an identifier-like column: NHS numbers replaced, others kept."""
+    """SQL for a text column: values holding an NHS number replaced, others kept.
+
+    The whole value is replaced by its pseudonym, so the same identifier always gets
+    the same pseudonym and joins between tables still work.
+    """
     if index in header.nhs_number:
         if key is None:
             return f"CASE WHEN {text} IS NULL THEN NULL ELSE {quote_literal(NHS_MARKER)} END"
         return pseudonymise.pseudonym_sql(text, key)
-    predicate = pseudonymise.nhs_number_sql(text)
+    predicate = pseudonymise.contains_nhs_number_sql(text)
     replacement = (pseudonymise.pseudonym_sql(text, key) if key is not None
                    else quote_literal(NHS_MARKER))
     return f"CASE WHEN {predicate} THEN {replacement} ELSE {text} END"
@@ -217,8 +221,7 @@ def _finish(con, source: SourceFile, header: HeaderMap, key: bytes | None,
             ) -> tuple[RawTable, list[Finding]]:
     """Check for unkeyed NHS numbers, drop empty rows, and define the raw view."""
     view = f"rawv_{source.table}"
-    types = dict(con.execute(f"SELECT column_name, data_type FROM information_schema.columns "
-                             f"WHERE table_name = '{relation}'").fetchall())
+    types = {row[0]: row[1] for row in con.execute(f"DESCRIBE {relation}").fetchall()}
     columns = [quote_ident(f"c{i}") for i in range(len(header.headers))]
     if key is None and columns:
         marked = " OR ".join(f"CAST({c} AS VARCHAR) = {quote_literal(NHS_MARKER)}"
@@ -228,6 +231,8 @@ def _finish(con, source: SourceFile, header: HeaderMap, key: bytes | None,
             raise pseudonymise.PseudonymKeyError(pseudonymise.missing_key_message(source.name))
     empty = " AND ".join(f"{text_sql(c, types.get(c.strip(chr(34)), 'VARCHAR'))} IS NULL"
                          for c in columns) or "FALSE"
+    if header.source_row is not None:
+        row_sql = _carried_row_numbers(con, source, header, relation, types, findings) or row_sql
     if row_map is None:
         numbered = f"SELECT *, {row_sql} AS source_row FROM {relation}"
     else:
@@ -247,6 +252,26 @@ def _finish(con, source: SourceFile, header: HeaderMap, key: bytes | None,
     rows = con.execute(f"SELECT count(*) FROM {quote_ident(view)}").fetchone()[0]
     raw = RawTable(source, view, header, types, rows, structure_ok)
     return raw, findings
+
+
+def _carried_row_numbers(con, source, header, relation, types, findings) -> str | None:
+    """SQL for row numbers carried in a ``source_row`` column, if they are usable.
+
+    Canonical files written by tincheck keep the original spreadsheet rows, so
+    messages about them point at the original file. Unusable numbers (not whole,
+    missing or repeated) are an error, and the file's own rows are used instead.
+    """
+    col = quote_ident(f"c{header.source_row}")
+    value = f"try_cast({text_sql(col, types.get(col.strip(chr(34)), 'VARCHAR'))} AS BIGINT)"
+    bad = con.execute(f"SELECT count(*) - count(DISTINCT {value}) + count(*) FILTER "
+                      f"(WHERE {value} IS NULL OR {value} < 1) FROM {relation}").fetchone()[0]
+    if bad:
+        findings.append(Finding(
+            "error", "bad_source_row", source.name, header.headers[header.source_row],
+            "whole, distinct, positive row numbers in source_row (or no such column)",
+            count=int(bad), examples=(Example(None),)))
+        return None
+    return value
 
 
 _REJECT_MESSAGES = {
@@ -278,7 +303,7 @@ def _load_csv(con, source: SourceFile, key: bytes | None):
     try:
         con.execute(f"CREATE OR REPLACE TABLE {relation} AS SELECT {select} FROM {scan}")
         rejected = con.execute(
-            f"SELECT line, error_type FROM {rejects} ORDER BY line").fetchall()
+            f"SELECT DISTINCT line, error_type FROM {rejects} ORDER BY line").fetchall()
     except duckdb.Error as exc:
         raise _FileProblem("unreadable_file", "a readable CSV file: " + _duckdb_reason(exc),
                            None) from None

@@ -1,0 +1,26 @@
+"""Every command is documented in docs/cli.md, with an example, and has help text."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from tincheck.cli import app
+
+from ..conftest import REPO
+
+DOC = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+COMMANDS = sorted(c.name or c.callback.__name__ for c in app.registered_commands)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_command_is_documented_with_an_example(command):
+    assert f"## tincheck {command}" in DOC
+    assert f"\ntincheck {command}" in DOC
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_command_help_has_a_summary_and_an_example(command):
+    result = CliRunner().invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert f"Example: tincheck {command}" in " ".join(result.output.split())
