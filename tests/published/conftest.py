@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from published_files import RAW_2017_HEADER, RAW_2022_HEADER, england_row, write_csv
+from .published_files import RAW_2017_HEADER, RAW_2022_HEADER, england_row, write_csv
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from tincheck.published.read import (PublishedDataError, period_from_name, raw_measure,
                                      read_measures, read_proms)
 
-from published_files import RAW_2017_HEADER, write_csv
+from .published_files import RAW_2017_HEADER, write_csv
 
 TIDY_HEADER = ["reporting_period", "org_type", "org_code", "org_name", "variable_type",
                "variable_a", "variable_b", "measure_name", "measure_statistic", "value"]
