@@ -81,3 +81,32 @@ def test_command_on_the_published_data_2022_23(nhstt_dir, tmp_path):
     assert "Wakefield et al. 2021: 0.87 depression, 0.88 anxiety" in data["closing_note"]
     assert data["closing_note"] in result.output
     assert elapsed < 60  # the bar; measured about 18 s (benchmarks/ has the run)
+
+
+def test_provider_rows_without_england_compare_with_the_pooled_rate(raw_two_years, tmp_path):
+    source = raw_two_years / "psych-ther-ann-rep-csv-2022-23-main-v2.csv"
+    lines = source.read_text().splitlines()
+    only = tmp_path / "providers-2022-23.csv"
+    only.write_text("\n".join([lines[0]] + [x for x in lines[1:]
+                                            if not x.startswith("England")]) + "\n")
+    audit = audit_published(only)
+    # pooled over P1 and P2: (400 + 160) / ((850 - 45) + (420 - 15))
+    assert audit.funnel.target == pytest.approx(560 / 1210)
+    assert "pooled rate" in audit.funnel.target_source
+    html = render_html(audit)
+    assert "No England rows with published rates in the data." in html
+    assert to_json(audit)["headline"]["england_rates_checked"] == 0
+
+
+def test_a_proms_file_given_as_measures_is_refused(tmp_path):
+    from tincheck.published import PublishedDataError
+    from tincheck.published.read import read_measures
+
+    from .published_files import write_csv
+    path = write_csv(tmp_path / "proms.csv", [
+        "reporting_period", "org_type", "org_code", "org_name", "variable_type",
+        "variable_a", "variable_b", "measure_name", "measure_statistic", "value"],
+        [["2022-23", "England", "All", "All", "PROMs", "Total", "CBT", "phq", "mean",
+          "14.2"]])
+    with pytest.raises(PublishedDataError, match="expected a measures file"):
+        read_measures(path)

@@ -103,6 +103,11 @@ def audit_published(measures, proms=None, *, year: str | None = None,
         raise PublishedDataError(", ".join(table.files),
                                  "a year present in the data: " + ", ".join(periods),
                                  column="reporting_period", value=year)
+    levels = table.org_types(year)
+    if org_type not in levels:
+        raise PublishedDataError(", ".join(table.files), f"an organisation level present "
+                                 f"in {year}: " + ", ".join(levels), column="org_type",
+                                 value=org_type)
     series = national_series(table)
     all_england = recompute_rates(england(table, breakdowns=True))
     checked = all_england[all_england["agrees"].notna()]

@@ -44,6 +44,8 @@ RAW_KEYS = {"orgtype": "org_type", "organisationtype": "org_type",
             "orgname": "org_name", "organisationname": "org_name",
             "variabletype": "variable_type", "variablea": "variable_a",
             "variableb": "variable_b", "reportingperiod": "reporting_period"}
+MEASURES_REQUIRED = {"finished_course_treatment", "not_at_caseness", "recovery"}
+PROMS_REQUIRED = {"phq"}
 RAW_STATISTICS = {"count": "count", "percentage": "percentage", "mean": "mean",
                   "median": "median", "sum": "sum"}
 
@@ -114,6 +116,14 @@ class PublishedTable:
         rows = self.con.sql(f"SELECT DISTINCT reporting_period FROM {self.view} "
                             "ORDER BY 1").fetchall()
         return [r[0] for r in rows if r[0] is not None]
+
+    def org_types(self, year: str | None = None) -> list[str]:
+        sql = f"SELECT DISTINCT org_type FROM {self.view}"
+        params = []
+        if year is not None:
+            sql += " WHERE reporting_period = ?"
+            params.append(year)
+        return sorted(r[0] for r in self.con.execute(sql, params).fetchall() if r[0])
 
     def measures(self) -> set[str]:
         rows = self.con.sql(f"SELECT DISTINCT measure_name FROM {self.view}").fetchall()
@@ -403,10 +413,22 @@ def read_measures(paths, period: str | None = None) -> PublishedTable:
 
     Raises :class:`PublishedDataError` for a file that cannot be read as it is.
     """
-    return _read(paths, "measures", period)
+    table = _read(paths, "measures", period)
+    _require(table, MEASURES_REQUIRED, "a measures file (measures_annual or the raw main "
+             "CSVs)")
+    return table
+
+
+def _require(table: PublishedTable, required: set[str], what: str) -> None:
+    missing = sorted(required - table.measures())
+    if missing:
+        raise PublishedDataError(", ".join(table.files), f"{what} with the measures "
+                                 + ", ".join(sorted(required)), column="measure_name",
+                                 value=f"no {missing[0]}")
 
 
 def read_proms(paths, period: str | None = None) -> PublishedTable:
     """Read ``proms_annual`` (tidy Parquet/CSV): therapy-based outcomes."""
     table = _read(paths, "proms", period)
+    _require(table, PROMS_REQUIRED, "a therapy-based outcomes file (proms_annual)")
     return table

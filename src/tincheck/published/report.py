@@ -40,6 +40,10 @@ def _num(value, decimals: int = 0):
 def _national_section(page: Page, audit: PublishedAudit) -> None:
     s = audit.national
     rates = audit.england_rates
+    if s.empty or "recovery_published" not in s:
+        page.section("national", "1. The national series",
+                     empty("No England rows with published rates in the data."))
+        return
     rows = []
     for _, r in s.iterrows():
         row = {"year": r["reporting_period"], "received": _num(r["referrals_received"]),
@@ -338,7 +342,7 @@ def _cards(audit: PublishedAudit) -> list[tuple[str, str, str]]:
     s = audit.national
     row = s[s["reporting_period"] == audit.year]
     items = []
-    if len(row):
+    if len(row) and "recovery_published" in row:
         r = row.iloc[0]
         items.append(("Published recovery rate, England", _pct(r["recovery_published"]),
                       "of finishers at caseness"))
