@@ -35,8 +35,8 @@ def test_effect_size_rows_flag_a_published_value_outside_its_interval():
     # var = 2(1 - 0.5)/1000 + d^2/2000 with d = 4.8/6.1 = 0.786885
     d = 4.8 / 6.1
     se = np.sqrt(1 / 1000 + d**2 / 2000)
-    assert rows["ci_low_r5"].iloc[0] == pytest.approx(d - 1.959964 * se, abs=1e-6)
-    assert rows["ci_high_r3"].iloc[0] == pytest.approx(
+    assert rows["ci_low_r50"].iloc[0] == pytest.approx(d - 1.959964 * se, abs=1e-6)
+    assert rows["ci_high_r30"].iloc[0] == pytest.approx(
         d + 1.959964 * np.sqrt(1.4 / 1000 + d**2 / 2000), abs=1e-6)
 
 

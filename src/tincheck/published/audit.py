@@ -12,7 +12,7 @@ from .consistency import ConsistencyResult, consistency
 from .delivery import mix_summary, read_positions, therapy_mix
 from .evidence import EvidenceResult, practice_evidence
 from .national import england, national_series, recompute_rates
-from .proms import check_summary, england_effect_sizes
+from .proms import CORRELATIONS, check_summary, england_effect_sizes
 from .providers import FunnelResult, provider_funnel
 from .read import PublishedDataError, PublishedTable, read_measures, read_proms
 
@@ -121,7 +121,8 @@ def audit_published(measures, proms=None, *, year: str | None = None,
     if proms is not None:
         proms_table = proms if isinstance(proms, PublishedTable) else read_proms(proms)
         sources["proms"] = proms_table.files
-        effects = england_effect_sizes(proms_table)
+        correlations = tuple(dict.fromkeys((correlation,) + CORRELATIONS))
+        effects = england_effect_sizes(proms_table, correlations=correlations)
         effects_check = check_summary(effects)
         if year in proms_table.periods():
             evidence = practice_evidence(proms_table, year, org_type, correlation)

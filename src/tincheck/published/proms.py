@@ -55,6 +55,11 @@ def rounding_interval_d(mean_start, mean_end, sd_start, half: float = ROUNDING):
     return low, high
 
 
+def ci_tag(r: float) -> str:
+    """Column suffix for CIs at correlation r: 0.5 → 'r50' (ci_low_r50, ci_high_r50)."""
+    return f"r{round(r * 100):02d}"
+
+
 def effect_size_rows(wide: pd.DataFrame, correlations=CORRELATIONS) -> pd.DataFrame:
     """One row per organisation × descriptor × therapy × measure: published summary,
     recomputed d, its rounding interval, the check, and CIs for each r."""
@@ -92,7 +97,7 @@ def effect_size_rows(wide: pd.DataFrame, correlations=CORRELATIONS) -> pd.DataFr
                                        frame["mean_end"].to_numpy(float),
                                        frame["sd_start"].to_numpy(float),
                                        frame["n"].to_numpy(float), r)
-            tag = f"r{int(round(r * 10))}"
+            tag = ci_tag(r)
             frame[f"ci_low_{tag}"] = es.ci_low
             frame[f"ci_high_{tag}"] = es.ci_high
             if r == correlations[0]:

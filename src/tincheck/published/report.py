@@ -14,6 +14,7 @@ from ..report.page import Page, banner, cards, definition_list, empty, figure, p
 from . import charts
 from .audit import PublishedAudit
 from .evidence import WAKEFIELD_SOURCE
+from .proms import ci_tag
 from .rates import RATES
 
 ROUNDING_NOTE = ("NHS England rounds every count below England level to the nearest 5 "
@@ -54,8 +55,8 @@ def _national_section(page: Page, audit: PublishedAudit) -> None:
             published = r.get(f"{rate.measure}_published")
             recomputed = r.get(f"{rate.measure}_recomputed")
             agrees = r.get(f"{rate.measure}_agrees")
-            row[rate.measure] = (f"{published:.1f} / {recomputed:.2f}"
-                                 f"{'' if agrees is True or agrees == True else ' ✗'}"  # noqa: E712
+            mark = "" if agrees is not pd.NA and bool(agrees) else " ✗"
+            row[rate.measure] = (f"{published:.1f} / {recomputed:.2f}{mark}"
                                  if not _nan(published) else "")
         rows.append(row)
     columns = [("year", "Year"), ("received", "Referrals received"),
@@ -94,6 +95,13 @@ def _national_section(page: Page, audit: PublishedAudit) -> None:
     page.section("national", "1. The national series", *blocks)
 
 
+def _phi_text(f) -> str:
+    if _nan(f.phi):
+        return "overdispersion not estimated (fewer than 3 organisations)"
+    p = f.overdispersion_p
+    return f"overdispersion factor φ = {f.phi:.2f} (p {'< 0.001' if p < 0.001 else f'= {p:.3f}'})"
+
+
 def _funnel_section(page: Page, audit: PublishedAudit) -> None:
     f = audit.funnel
     if not f.compared:
@@ -109,8 +117,7 @@ def _funnel_section(page: Page, audit: PublishedAudit) -> None:
                   f"Appendix A.1.1); limits adjusted for overdispersion by an additive "
                   f"random effect, τ² = {f.tau2:.5f} (SD {100 * math.sqrt(f.tau2):.1f} "
                   f"percentage points), estimated from z-scores winsorised at 10% each "
-                  f"tail (§5.2, normal approximation); overdispersion factor φ = "
-                  f"{f.phi:.2f} (p {'< 0.001' if f.overdispersion_p < 0.001 else f'= {f.overdispersion_p:.3f}'})."),
+                  f"tail (§5.2, normal approximation); {_phi_text(f)}."),
         figure(charts.funnel_chart(f)),
         table([{"limits": name, "above": counts[key]["above"],
                 "below": counts[key]["below"], "total": counts[key]["total"]}
@@ -176,16 +183,27 @@ def _effects_section(page: Page, audit: PublishedAudit) -> None:
     rows = audit.effects[(audit.effects["reporting_period"] == audit.year)
                          & (audit.effects["variable_a"] == "Total")
                          & (audit.effects["n"] >= 100)]
-    out = []
+    out, tag = [], ci_tag(audit.correlation)
     for therapy, part in rows.groupby("variable_b"):
         item = {"therapy": therapy, "n": _num(part["n"].iloc[0])}
         for _, r in part.iterrows():
             if _nan(r["d"]):
                 continue
-            item[r["measure"]] = (f"{r['d']:.2f} ({r['ci_low_r5']:.2f}–{r['ci_high_r5']:.2f})"
-                                  f" pub. {r['published']:.1f}")
+            low, high = r[f"ci_low_{tag}"], r[f"ci_high_{tag}"]
+            item[r["measure"]] = f"{r['d']:.2f} ({low:.2f}–{high:.2f}) pub. {r['published']:.1f}"
         out.append(item)
     out.sort(key=lambda x: -(x["n"] or 0))
+    sensitivity = []
+    for therapy, part in rows.groupby("variable_b"):
+        item = {"therapy": therapy, "n": _num(part["n"].iloc[0])}
+        for _, r in part[part["measure"].isin(["phq", "gad"])].iterrows():
+            for key in ("r3", "r5", "r7"):
+                col = ci_tag(int(key[1]) / 10)
+                item[f"{r['measure']}_{key}"] = (
+                    f"{r[f'ci_low_{col}']:.2f}–{r[f'ci_high_{col}']:.2f}"
+                    if not _nan(r[f"ci_low_{col}"]) else "")
+        sensitivity.append(item)
+    sensitivity.sort(key=lambda x: -(x["n"] or 0))
     blocks = [
         paragraph(f"Pre-post d = (mean start − mean end) / SD at start, recomputed from "
                   f"the published means and SDs. These are rounded to one decimal while "
@@ -200,10 +218,16 @@ def _effects_section(page: Page, audit: PublishedAudit) -> None:
                     ("wsas", "WSAS d (95% CI)")],
               caption=f"England {audit.year}, all problem descriptors", numeric={"n"}),
         paragraph(f"95% CIs from n (total finishing) under an assumed pre-post correlation "
-                  f"r = {audit.correlation} (the correlation is not published); the JSON "
-                  f"gives r = 0.3 and 0.7 as sensitivity. With n in the thousands the CIs "
-                  f"are narrow: what limits these numbers is bias (who finishes, who has "
-                  f"paired scores), not sampling error.", "note"),
+                  f"r = {audit.correlation} (the correlation is not published); the table "
+                  f"below shows r = 0.3 and 0.7 as sensitivity. With n in the thousands the "
+                  f"CIs are narrow: what limits these numbers is bias (who finishes, who "
+                  f"has paired scores), not sampling error.", "note"),
+        table(sensitivity, [("therapy", "Therapy type"), ("n", "n"),
+                            ("phq_r3", "PHQ-9 CI, r = 0.3"), ("phq_r5", "r = 0.5"),
+                            ("phq_r7", "r = 0.7"), ("gad_r3", "GAD-7 CI, r = 0.3"),
+                            ("gad_r5", "r = 0.5"), ("gad_r7", "r = 0.7")],
+              caption="Sensitivity of the 95% CIs to the assumed pre-post correlation",
+              numeric={"n"}),
     ]
     page.section("effects", "4. Effect sizes by therapy type", *blocks)
 
@@ -346,8 +370,8 @@ def _cards(audit: PublishedAudit) -> list[tuple[str, str, str]]:
         r = row.iloc[0]
         items.append(("Published recovery rate, England", _pct(r["recovery_published"]),
                       "of finishers at caseness"))
-        items.append(("Recovered per 100 referrals received", f"{r['recovered_per_100_received']:.1f}",
-                      "same-year approximation"))
+        items.append(("Recovered per 100 referrals received",
+                      f"{r['recovered_per_100_received']:.1f}", "same-year approximation"))
     counts = audit.funnel.counts() if audit.funnel.compared else {}
     items.append(("Providers outside adjusted 99.8% limits",
                   str(counts.get("re_998", {}).get("total", "–")),
