@@ -11,8 +11,9 @@ try:
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+unknown"
 
+from .auditing import Audit, audit
 from .examples import example_path
 from .ingest import DataError, Dataset, ValidationReport, read_dataset, validate
 
-__all__ = ["DataError", "Dataset", "ValidationReport", "__version__", "example_path",
-           "read_dataset", "validate"]
+__all__ = ["Audit", "DataError", "Dataset", "ValidationReport", "__version__", "audit",
+           "example_path", "read_dataset", "validate"]

@@ -53,3 +53,16 @@ def test_rates_registry_names_the_five_published_rates_once():
     assert len({r.id for r in RATES}) == 5
     assert RATES[0].from_counts(50, 110, 10) == pytest.approx(0.5)
     assert RATES[2].from_counts(55, 110) == pytest.approx(0.5)
+
+
+def test_the_metric_engine_uses_the_same_formulas():
+    # tincheck.metrics.official restates the count formulas; they must not drift apart
+    # (England 2018-19 and 2022-23 counts, measures_annual).
+    official = pytest.importorskip("tincheck.metrics.official")
+    for rec, fin, nac in ((284810, 582556, 35706), (316251, 672193, 37805)):
+        assert official.recovery_rate(rec, fin, nac) == pytest.approx(
+            recovery_rate(rec, fin, nac), rel=1e-15)
+        assert official.reliable_recovery_rate(rec - 1000, fin, nac) == pytest.approx(
+            reliable_recovery_rate(rec - 1000, fin, nac), rel=1e-15)
+    assert official.rate_over_finished(392662, 582556) == pytest.approx(
+        reliable_improvement_rate(392662, 582556), rel=1e-15)

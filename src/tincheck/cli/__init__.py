@@ -16,7 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from . import demo, published, validate  # noqa: E402,F401  (modules register their commands)
+from . import audit, demo, published, validate  # noqa: E402,F401  (modules register their commands)
 
 
 def main() -> None:

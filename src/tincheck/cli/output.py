@@ -5,7 +5,17 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from ..auditing import format_value
 from ..ingest import ValidationReport
+
+HEADLINE = (
+    ("official.recovery_rate", "What it says on the tin: official recovery"),
+    ("itt.recovery_among_cases", "Recovery among everyone referred as a case"),
+    ("itt.recovered_per_ended_referral", "Recovered per ended referral"),
+    ("funnel.finished_course", "Ended referrals that finished a course"),
+    ("diagnostic.lost_index_end_itt", "Lost their diagnoses at end (independent interview)"),
+    ("diagnostic.lost_index_follow_up_itt", "Lost their diagnoses at follow-up"),
+)
 
 console = Console()
 errors = Console(stderr=True)
@@ -35,3 +45,21 @@ def print_report(report: ValidationReport, limit: int = 50) -> None:
         console.print(f"[yellow]warning[/yellow] {warning.sentence()}", highlight=False)
     if report.ok:
         console.print("[green]No errors.[/green]")
+
+
+def summary_table(doc: dict) -> Table:
+    """The headline figures of a report.json document, side by side with intervals."""
+    title = "tincheck audit" + (" (SYNTHETIC DATA)" if doc["data"].get("synthetic") else "")
+    table = Table(title=title, title_justify="left", header_style="bold",
+                  caption=doc["settings"]["disclosure_rule"], caption_justify="left")
+    table.add_column("figure")
+    table.add_column("value (95% CI)", justify="right")
+    table.add_column("of", justify="right")
+    for metric_id, label in HEADLINE:
+        metric = doc["metrics"].get(metric_id)
+        if metric is None:
+            continue
+        of = metric.get("denominator")
+        table.add_row(label, format_value(metric), "*" if metric.get("suppressed") and of is None
+                      and metric["kind"] == "proportion" else ("" if of is None else f"{of:,}"))
+    return table

@@ -1,0 +1,226 @@
+"""The audit of one service's patient-level data: :func:`audit` → :class:`Audit`.
+
+An :class:`Audit` is plain data: exact results (``results``), small tables, warnings
+and a description of the data and settings. Renderings (JSON here; HTML and terminal
+in :mod:`tincheck.report`) are functions of it, and apply disclosure control on the
+way out.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import __version__, disclosure
+from .ingest import Dataset, read_dataset
+from .metrics import REGISTRY, Period, Result, evaluate
+from .metrics.registry import Metric
+
+COUNT_COLUMNS = ("courses", "eligible", "recovered", "reliably_improved", "n", "lost_end",
+                 "lost_follow_up", "interviewed", "referrals")
+
+
+@dataclass
+class Audit:
+    """The result of an audit: exact numbers, before disclosure control."""
+
+    results: dict[str, Result]
+    tables: dict[str, list[dict]]
+    warnings: list[str]
+    data: dict
+    settings: dict
+    generated_at: str = field(
+        default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+
+    @property
+    def metrics(self) -> dict[str, Result]:
+        """Metric id → exact :class:`~tincheck.metrics.Result`."""
+        return self.results
+
+    def value(self, metric_id: str) -> float | None:
+        return self.results[metric_id].value
+
+    def to_json(self, disclosure_control: bool | None = None) -> dict:
+        """The ``report.json`` document (disclosure control as set, unless overridden)."""
+        control = self.settings["disclosure_control"] if disclosure_control is None \
+            else disclosure_control
+        return {
+            "tincheck_version": __version__,
+            "generated_at": self.generated_at,
+            "data": self.data,
+            "settings": {**self.settings, "disclosure_control": control,
+                         "disclosure_rule": disclosure.RULE if control else disclosure.OFF},
+            "metrics": {mid: metric_json(r, control) for mid, r in self.results.items()},
+            "tables": {tid: table_json(tid, rows, control) for tid, rows in self.tables.items()},
+            "warnings": list(self.warnings),
+        }
+
+    def write_json(self, path: str | Path, disclosure_control: bool | None = None) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_json(disclosure_control), indent=2, allow_nan=False),
+                        encoding="utf-8")
+        return path
+
+    def _repr_html_(self) -> str:
+        """A compact table for notebooks (disclosure control as set)."""
+        doc = self.to_json()
+        rows = []
+        for mid, m in doc["metrics"].items():
+            rows.append(f"<tr><td>{html.escape(mid)}</td><td>{html.escape(m['label'])}</td>"
+                        f"<td style='text-align:right'>{html.escape(format_value(m))}</td></tr>")
+        banner = ("<p><b>Synthetic data</b></p>" if self.data.get("synthetic") else "")
+        return (f"<div>{banner}<p>tincheck audit of {html.escape(str(self.data.get('path')))}"
+                f" ({html.escape(doc['settings']['disclosure_rule'])})</p><table>"
+                "<tr><th>metric</th><th>label</th><th>value (95% CI)</th></tr>"
+                + "".join(rows) + "</table></div>")
+
+
+def format_value(m: dict) -> str:
+    """A JSON metric as short text: '52% (48-56%)', '123', '*' when suppressed."""
+    if m.get("suppressed"):
+        return "*"
+    value = m.get("value")
+    if value is None:
+        return "n/a"
+    if m["kind"] == "proportion":
+        text = f"{value:.0%}"
+        if m.get("ci_low") is not None:
+            text += f" ({m['ci_low']:.0%}-{m['ci_high']:.0%})"
+        return text
+    if m["kind"] == "count":
+        return f"{value:,}"
+    text = f"{value:,.2f}" if m["kind"] == "mean" else f"£{value:,.0f}"
+    if m.get("ci_low") is not None:
+        low, high = m["ci_low"], m["ci_high"]
+        text += f" ({low:,.2f}-{high:,.2f})" if m["kind"] == "mean" else \
+            f" (£{low:,.0f}-£{high:,.0f})"
+    return text
+
+
+def metric_json(result: Result, control: bool) -> dict:
+    """One metric for report.json, with disclosure control applied when ``control``."""
+    metric: Metric = REGISTRY[result.id]
+    out = {"label": metric.label, "kind": metric.kind, "definition": metric.definition,
+           "source": metric.source}
+    if metric.unit:
+        out["unit"] = metric.unit
+    value, low, high = result.value, result.ci_low, result.ci_high
+    suppressed = False
+    if metric.kind == "proportion":
+        num, den = result.numerator, result.denominator
+        if control:
+            suppressed = disclosure.is_small(num, den)
+            num, den = disclosure.round_count(num), disclosure.round_count(den)
+            value, low, high = (None, None, None) if suppressed else (
+                disclosure.round_rate(value), disclosure.round_rate(low),
+                disclosure.round_rate(high))
+        out.update(numerator=num, denominator=den)
+    elif metric.kind == "count":
+        if control:
+            suppressed = disclosure.is_small(value)
+            value = disclosure.round_count(value)
+    elif metric.kind in ("mean", "ratio"):
+        n = result.n
+        if control:
+            suppressed = disclosure.is_small(n) if n is not None else False
+            n = disclosure.round_count(n) if n is not None else None
+            if suppressed:
+                value = low = high = None
+        out["n"] = n
+        if metric.kind == "mean":
+            out["median"] = None if suppressed else result.median
+            out["sd"] = None if suppressed else result.sd
+    out.update(value=value, ci_low=low, ci_high=high, suppressed=suppressed)
+    if result.note:
+        out["note"] = result.note
+    for key, extra in result.extra.items():
+        out.setdefault(key, extra)
+    return out
+
+
+def table_json(table_id: str, rows: list[dict], control: bool) -> list[dict]:
+    """A table for report.json: counts rounded or suppressed, rates suppressed when small."""
+    if not control:
+        return rows
+    out = []
+    for row in rows:
+        row = dict(row)
+        small = {k for k in COUNT_COLUMNS if k in row and disclosure.is_small(row[k])}
+        for key in COUNT_COLUMNS:
+            if key in row:
+                row[key] = disclosure.round_count(row[key])
+        for key in list(row):
+            if key.endswith(("_rate", "_ci_low", "_ci_high")):
+                stem = key.rsplit("_rate", 1)[0] if key.endswith("_rate") else \
+                    key.rsplit("_ci_", 1)[0]
+                parts = _rate_parts(stem)
+                if small & parts or not parts and small:
+                    row[key] = None
+                else:
+                    row[key] = disclosure.round_rate(row[key])
+        row["suppressed"] = bool(small)
+        out.append(row)
+    return out
+
+
+def _rate_parts(stem: str) -> set[str]:
+    """The count columns a table rate is made of (for suppression)."""
+    return {"recovery": {"recovered", "eligible"},
+            "reliable_improvement": {"reliably_improved", "courses"}}.get(stem, set())
+
+
+def audit(data: str | Path | Dataset, period: str | Period | None = None,
+          data_end: str | _dt.date | None = None, engine: str = "duckdb",
+          disclosure_control: bool = True, *, key_file=None,
+          progress: Callable[[str], None] | None = None) -> Audit:
+    """Audit a service's patient-level data.
+
+    Parameters
+    ----------
+    data : a data folder (path) or a :class:`~tincheck.ingest.Dataset`
+    period : ``"START:END"`` (inclusive ISO dates) or a Period; default all data.
+        Referrals received in the period feed ``funnel.referrals_received``; every
+        other metric is over referrals ended in the period.
+    data_end : the end of the data, for re-referral windows (default: latest date).
+    engine : ``"duckdb"`` (Spark arrives with its own issue).
+    disclosure_control : apply NHS disclosure control to outputs (default True).
+
+    >>> a = audit(example_path())                       # doctest: +SKIP
+    >>> round(a.value("official.recovery_rate"), 3)      # doctest: +SKIP
+    0.556
+    """
+    if engine != "duckdb":
+        raise ValueError(f"engine {engine!r} is not available; use 'duckdb'")
+    period = period if isinstance(period, Period) else Period.parse(period)
+    if isinstance(data_end, str):
+        data_end = _dt.date.fromisoformat(data_end)
+    step = progress or (lambda _: None)
+    own = not isinstance(data, Dataset)
+    step("reading and validating the data")
+    dataset = read_dataset(data, key_file=key_file) if own else data
+    try:
+        evaluation = evaluate(dataset.backend, period=period, data_end=data_end,
+                              has_costs=dataset.has("costs"), progress=step)
+        warnings = [w.sentence() for w in dataset.warnings]
+        if not dataset.has("costs"):
+            warnings.append("No costs table: cost-per-outcome metrics are not computed.")
+        info = {
+            "path": str(dataset.path),
+            "files": dataset.files,
+            "synthetic": dataset.synthetic,
+            "period": period.as_dict(),
+            "data_end": evaluation.context.data_end.isoformat(),
+            "tables_supplied": sorted(dataset.supplied),
+        }
+        if dataset.manifest:
+            info["manifest"] = dataset.manifest
+        settings = {"engine": engine, "disclosure_control": disclosure_control}
+        return Audit(evaluation.results, evaluation.tables, warnings, info, settings)
+    finally:
+        if own:
+            dataset.close()

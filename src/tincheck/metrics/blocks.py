@@ -1,0 +1,262 @@
+"""Building blocks shared by the metrics: contacts, scores, the anxiety measure, caseness.
+
+Each block is a function of canonical tables (backend-free Ibis tables) that returns
+an Ibis expression; metrics compose them, so a definition is written once. The rules
+are those of ``docs/metrics.md`` ("Period and building blocks") and the NHS guide.
+
+References: NHS Digital (2021) *A guide to IAPT data and publications, updated for the
+v2.0 dataset*, §6.1-6.8 and §7.7.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+import ibis
+import ibis.expr.types as ir
+
+from .. import codes
+from ..instruments import (ADSM, DEPRESSION_MEASURE, FALLBACK_ANXIETY_MEASURE, INSTRUMENTS)
+from ..schema import SOURCE_ROW, ibis_tables
+
+
+@dataclass(frozen=True)
+class Period:
+    """Inclusive dates; None means unbounded on that side."""
+
+    start: _dt.date | None = None
+    end: _dt.date | None = None
+
+    @classmethod
+    def parse(cls, text: str | None) -> Period:
+        """``"2023-04-01:2024-03-31"`` (either side may be empty) → Period."""
+        if not text:
+            return cls()
+        start, sep, end = text.partition(":")
+        if not sep:
+            raise ValueError(f"period {text!r}: expected START:END, e.g. 2023-04-01:2024-03-31")
+        try:
+            return cls(_dt.date.fromisoformat(start) if start else None,
+                       _dt.date.fromisoformat(end) if end else None)
+        except ValueError:
+            raise ValueError(f"period {text!r}: dates must be YYYY-MM-DD") from None
+
+    def as_dict(self) -> dict:
+        return {"start": self.start and self.start.isoformat(),
+                "end": self.end and self.end.isoformat()}
+
+
+PARAMETERS = ibis.schema({"period_start": "date", "period_end": "date", "data_end": "date"})
+
+
+def parameters_table() -> ir.Table:
+    """The one-row table of audit parameters (period bounds, data end).
+
+    Parameters enter expressions as data, not literals, so the expressions are
+    constant and their SQL is compiled once (see :func:`tincheck.engine.compiled_sql`).
+    """
+    return ibis.table(PARAMETERS, name="tincheck_parameters")
+
+
+def parameters_sql(period: Period, data_end: _dt.date) -> str:
+    """Portable SQL selecting the one parameters row."""
+    def date(value):
+        return f"DATE '{value.isoformat()}'" if value else "CAST(NULL AS DATE)"
+    return (f"SELECT {date(period.start)} AS period_start, {date(period.end)} AS period_end, "
+            f"{date(data_end)} AS data_end")
+
+
+def in_period(date: ir.DateValue, start: ir.DateValue, end: ir.DateValue) -> ir.BooleanValue:
+    """Whether ``date`` is present and within [start, end] (a missing bound is open)."""
+    return date.notnull() & (start.isnull() | (date >= start)) & (end.isnull() | (date <= end))
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The canonical tables metrics are built on (unbound Ibis tables by default)."""
+
+    referrals: ir.Table = field(default_factory=lambda: ibis_tables()["referrals"])
+    appointments: ir.Table = field(default_factory=lambda: ibis_tables()["appointments"])
+    measures: ir.Table = field(default_factory=lambda: ibis_tables()["measures"])
+    interviews: ir.Table = field(default_factory=lambda: ibis_tables()["interviews"])
+    therapists: ir.Table = field(default_factory=lambda: ibis_tables()["therapists"])
+    costs: ir.Table = field(default_factory=lambda: ibis_tables()["costs"])
+
+
+# ---------------------------------------------------------------- instruments
+
+def _by_instrument(instrument: ir.StringValue, value_of, default=None):
+    """A CASE over instruments: ``value_of(Instrument)`` for each, ``default`` otherwise."""
+    branches = [(instrument == i.code, value_of(i)) for i in INSTRUMENTS.values()
+                if value_of(i) is not None]
+    return ibis.cases(*branches, else_=default)
+
+
+def at_caseness(instrument: ir.StringValue, score: ir.NumericValue) -> ir.BooleanValue:
+    """Whether ``score`` on ``instrument`` is at caseness (≥ cut-off; MI > 2.3).
+
+    False when the instrument has no cut-off or the score is missing.
+    """
+    branches = []
+    for i in INSTRUMENTS.values():
+        if i.caseness_cutoff is None:
+            continue
+        test = score > i.caseness_cutoff if i.caseness_op == ">" else score >= i.caseness_cutoff
+        branches.append((instrument == i.code, test))
+    return ibis.cases(*branches, else_=False).fill_null(False)
+
+
+def below_caseness(instrument: ir.StringValue, score: ir.NumericValue) -> ir.BooleanValue:
+    """Whether ``score`` is below caseness (the complement of at caseness; False if missing)."""
+    return score.notnull() & instrument.notnull() & ~at_caseness(instrument, score)
+
+
+def reliable_change_threshold(instrument: ir.StringValue) -> ir.FloatingValue:
+    """The instrument's reliable-change threshold (NULL if it has none)."""
+    return _by_instrument(instrument, lambda i: i.reliable_change).cast("float64")
+
+
+def adsm(problem_descriptor: ir.StringValue) -> ir.StringValue:
+    """The anxiety-disorder-specific measure of a problem descriptor (GAD-7 if none)."""
+    branches = [(problem_descriptor.startswith(prefix), ibis.literal(code))
+                for prefix, code in ADSM.items()]
+    return ibis.cases(*branches, else_=ibis.literal(FALLBACK_ANXIETY_MEASURE))
+
+
+# ---------------------------------------------------------------- contacts
+
+def contacts_in_referral(t: Tables) -> ir.Table:
+    """Appointments dated from received_date to ended_date (inclusive) of their referral.
+
+    Adds ``attended`` (attended or late_seen, any kind except follow_up) and
+    ``treatment`` (attended, of a treatment kind, not employment support), the
+    contact's effective ``step`` (its intensity, else its therapy type's group), and
+    ``seq``: its order among the referral's treatment contacts by (date, source_row).
+    """
+    a, r = t.appointments, t.referrals.select("referral_id", "received_date", "ended_date")
+    j = a.join(r, "referral_id")
+    j = j.filter(j.date >= j.received_date, j.ended_date.isnull() | (j.date <= j.ended_date))
+    attended = j.attendance.isin(codes.ATTENDED) & (j.kind != "follow_up")
+    treatment = attended & j.kind.isin(codes.TREATMENT_KINDS) & (
+        j.therapy_type.isnull() | (j.therapy_type != "employment_support"))
+    group = ibis.cases(*[(j.therapy_type.isin(codes.in_group("therapy_type", g)), g)
+                         for g in ("low", "high")], else_=ibis.null("string"))
+    j = j.mutate(attended=attended, treatment=treatment,
+                 step=j.intensity.fill_null(group),
+                 self_help=j.therapy_type.isin(codes.SELF_HELP_THERAPIES).fill_null(False))
+    order = ibis.window(group_by=[j.referral_id, j.treatment], order_by=[j.date, j[SOURCE_ROW]])
+    return j.mutate(seq=ibis.row_number().over(order))
+
+
+def contact_summary(t: Tables) -> ir.Table:
+    """One row per referral with contacts: counts, first/second treatment dates, mix."""
+    c = contacts_in_referral(t)
+    tr = c.treatment
+    return c.group_by("referral_id").aggregate(
+        attended_contacts=c.attended.cast("int64").sum(),
+        treatment_contacts=tr.cast("int64").sum(),
+        first_treatment_date=c.date.min(where=tr & (c.seq == 0)),
+        second_treatment_date=c.date.min(where=tr & (c.seq == 1)),
+        low_treatment_contacts=(tr & (c.step == "low")).cast("int64").sum(),
+        high_treatment_contacts=(tr & (c.step == "high")).cast("int64").sum(),
+        self_help_contacts=(tr & c.self_help).cast("int64").sum(),
+        telephone_contacts=(tr & (c.medium == "telephone")).cast("int64").sum(),
+        first_low_seq=c.seq.min(where=tr & (c.step == "low")),
+        last_high_seq=c.seq.max(where=tr & (c.step == "high")),
+    )
+
+
+def modal_therapy(t: Tables) -> ir.Table:
+    """Each referral's most frequent therapy type over its treatment contacts.
+
+    Ties go to the type delivered last (by date, source_row); contacts without a
+    therapy type count as ``not_recorded``.
+    """
+    c = contacts_in_referral(t)
+    c = c.filter(c.treatment).mutate(therapy=c.therapy_type.fill_null("not_recorded"))
+    per = c.group_by(["referral_id", "therapy"]).aggregate(contacts=c.seq.count(),
+                                                          last_seq=c.seq.max())
+    rank = ibis.window(group_by=per.referral_id,
+                       order_by=[ibis.desc(per.contacts), ibis.desc(per.last_seq)])
+    per = per.mutate(rank=ibis.row_number().over(rank))
+    return per.filter(per.rank == 0).select("referral_id", "therapy")
+
+
+# ---------------------------------------------------------------- scores
+
+def scores_in_referral(t: Tables) -> ir.Table:
+    """Measures dated from received_date to ended_date (inclusive) of their referral.
+
+    Scores at unattended appointments count (v2.0 rule); scores after the referral
+    ended are ignored.
+    """
+    m, r = t.measures, t.referrals.select("referral_id", "received_date", "ended_date")
+    j = m.join(r, "referral_id")
+    j = j.filter(j.date >= j.received_date, j.ended_date.isnull() | (j.date <= j.ended_date))
+    return j.select("referral_id", "instrument", "date", "score", SOURCE_ROW)
+
+
+def first_and_last(t: Tables) -> ir.Table:
+    """Per referral × instrument: number of scores, first and last by (date, source_row)."""
+    s = scores_in_referral(t)
+    forward = ibis.window(group_by=[s.referral_id, s.instrument],
+                          order_by=[s.date, s[SOURCE_ROW]])
+    backward = ibis.window(group_by=[s.referral_id, s.instrument],
+                           order_by=[ibis.desc(s.date), ibis.desc(s[SOURCE_ROW])])
+    s = s.mutate(k_first=ibis.row_number().over(forward), k_last=ibis.row_number().over(backward))
+    return s.group_by(["referral_id", "instrument"]).aggregate(
+        n=s.score.count(),
+        first=s.score.max(where=s.k_first == 0),
+        last=s.score.max(where=s.k_last == 0),
+    )
+
+
+def _measure_columns(fl: ir.Table, instrument: str, prefix: str) -> ir.Table:
+    one = fl.filter(fl.instrument == instrument)
+    return one.select("referral_id", **{f"{prefix}_n": one.n, f"{prefix}_first": one.first,
+                                        f"{prefix}_last": one.last})
+
+
+def score_summary(t: Tables) -> ir.Table:
+    """One row per referral: PHQ-9, GAD-7, WSAS and ADSM score counts, first and last.
+
+    Also the anxiety measure chosen by the ADSM rule (instruments.md, guide §7.7):
+    ``anx`` = the descriptor's ADSM if it has ≥ 2 scores, else GAD-7 if ≥ 2 scores,
+    else none; and for intention-to-treat caseness ``itt_anx`` = the ADSM if it has
+    any score, else GAD-7.
+    """
+    fl = first_and_last(t)
+    r = t.referrals
+    base = r.select("referral_id", adsm=adsm(r.problem_descriptor))
+    phq = _measure_columns(fl, DEPRESSION_MEASURE, "phq")
+    gad = _measure_columns(fl, FALLBACK_ANXIETY_MEASURE, "gad")
+    wsas = _measure_columns(fl, "WSAS", "wsas")
+    x = fl.select("referral_id", "instrument", adsm_n="n", adsm_first="first",
+                  adsm_last="last")
+    j = base.left_join(phq, "referral_id").drop("referral_id_right")
+    j = j.left_join(gad, "referral_id").drop("referral_id_right")
+    j = j.left_join(wsas, "referral_id").drop("referral_id_right")
+    j = j.left_join(x, [j.referral_id == x.referral_id, j.adsm == x.instrument]).drop(
+        "referral_id_right", "instrument")
+    zero = ibis.literal(0)
+    j = j.mutate(phq_n=j.phq_n.fill_null(zero), gad_n=j.gad_n.fill_null(zero),
+                 wsas_n=j.wsas_n.fill_null(zero), adsm_n=j.adsm_n.fill_null(zero))
+    use_adsm = (j.adsm != FALLBACK_ANXIETY_MEASURE) & (j.adsm_n >= 2)
+    use_gad = ~use_adsm & (j.gad_n >= 2)
+    j = j.mutate(
+        anx=ibis.cases((use_adsm, j.adsm), (use_gad, ibis.literal(FALLBACK_ANXIETY_MEASURE)),
+                       else_=ibis.null("string")),
+        anx_n=ibis.cases((use_adsm, j.adsm_n), (use_gad, j.gad_n), else_=zero),
+        anx_first=ibis.cases((use_adsm, j.adsm_first), (use_gad, j.gad_first),
+                             else_=ibis.null("float64")),
+        anx_last=ibis.cases((use_adsm, j.adsm_last), (use_gad, j.gad_last),
+                            else_=ibis.null("float64")),
+    )
+    itt_adsm = (j.adsm != FALLBACK_ANXIETY_MEASURE) & (j.adsm_n >= 1)
+    return j.mutate(
+        itt_anx=ibis.cases((itt_adsm, j.adsm), else_=ibis.literal(FALLBACK_ANXIETY_MEASURE)),
+        itt_anx_n=ibis.cases((itt_adsm, j.adsm_n), else_=j.gad_n),
+        itt_anx_first=ibis.cases((itt_adsm, j.adsm_first), else_=j.gad_first),
+        itt_anx_last=ibis.cases((itt_adsm, j.adsm_last), else_=j.gad_last),
+    )

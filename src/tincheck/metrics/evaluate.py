@@ -1,0 +1,224 @@
+"""Evaluate registered metrics on a backend.
+
+The per-referral working table (:func:`~tincheck.metrics.outcomes.referral_outcomes`)
+is materialised once on the backend; every proportion, count and mean over it is then
+one column of a single aggregate query, so the patient-level data is scanned a fixed
+number of times whatever the number of metrics. Tables are one small query each;
+ratios are derived in Python from the other results. Intervals are computed here, on
+the small aggregates.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import ibis
+
+from .. import engine
+from ..stats.intervals import mean_t_interval, wilson_interval
+from . import (delivery, funnel, itt, official, rereferral, sensitivity,  # noqa: F401
+               value)
+from .blocks import Period, Tables, parameters_sql, parameters_table
+from .outcomes import referral_outcomes, with_rereferrals
+from .registry import REGISTRY, Result
+
+
+@dataclass
+class Context:
+    """What derived metrics need beyond other results."""
+
+    period: Period
+    data_end: _dt.date
+    cost_gbp: float | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def latest_date(backend, t: Tables) -> _dt.date | None:
+    """The latest date anywhere in referrals, appointments and measures."""
+    r, a, m = t.referrals, t.appointments, t.measures
+    maxima = [backend.execute(r.received_date.max()), backend.execute(r.ended_date.max()),
+              backend.execute(a.date.max()), backend.execute(m.date.max())]
+    dates = [_as_date(d) for d in maxima if d is not None and not _isnan(d)]
+    return max(dates) if dates else None
+
+
+def _isnan(value) -> bool:
+    try:
+        return bool(value != value)
+    except TypeError:
+        return False
+
+
+def _as_date(value) -> _dt.date:
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    return value.to_pydatetime().date()  # pandas Timestamp
+
+
+WORKING = "tincheck_outcomes"
+PARAMETERS = "tincheck_parameters"
+
+
+def working_table(t: Tables | None = None):
+    """The working-table expression: outcomes, re-referrals and client counts."""
+    t = t or Tables()
+    o = with_rereferrals(referral_outcomes(t, parameters_table()), t.referrals)
+    clients = ibis.window(group_by=o.client_id)
+    order = ibis.window(group_by=o.client_id, order_by=[o.received_date, o.source_row])
+    return o.mutate(client_referrals=o.referral_id.count().over(clients),
+                    client_rank=ibis.row_number().over(order))
+
+
+@functools.lru_cache(maxsize=1)
+def working_schema() -> ibis.Schema:
+    """The working table's schema (building the expression takes a while; it is fixed)."""
+    return working_table().schema()
+
+
+def _key(metric_id: str, part: str) -> str:
+    return metric_id.replace(".", "__") + "__" + part
+
+
+def aggregate_columns(o, metric_ids) -> dict:
+    """The aggregate columns computing the scalar metrics ``metric_ids`` over ``o``."""
+    columns = {}
+    for metric_id in metric_ids:
+        metric = REGISTRY[metric_id]
+        if metric.kind == "proportion":
+            numerator, denominator = metric.compute(o)
+            columns[_key(metric_id, "num")] = numerator.cast("int64").sum()
+            columns[_key(metric_id, "den")] = denominator.cast("int64").sum()
+        elif metric.kind == "count":
+            columns[_key(metric_id, "value")] = metric.compute(o).cast("int64").sum()
+        elif metric.kind == "mean":
+            values, where = metric.compute(o)
+            values = values.cast("float64")
+            columns[_key(metric_id, "n")] = values.count(where=where)
+            columns[_key(metric_id, "mean")] = values.mean(where=where)
+            columns[_key(metric_id, "sd")] = values.std(where=where)
+            columns[_key(metric_id, "median")] = values.median(where=where)
+    return columns
+
+
+def _number(value, kind=float):
+    if value is None or _isnan(value):
+        return None
+    return kind(value)
+
+
+def results_from_row(row: dict, metric_ids) -> dict[str, Result]:
+    """Turn one aggregate row into exact results with their intervals."""
+    out = {}
+    for metric_id in metric_ids:
+        kind = REGISTRY[metric_id].kind
+        if kind == "proportion":
+            num = _number(row[_key(metric_id, "num")], int) or 0
+            den = _number(row[_key(metric_id, "den")], int) or 0
+            low, high = wilson_interval(num, den) if den else (None, None)
+            out[metric_id] = Result(metric_id, kind, num / den if den else None, num, den,
+                                    ci_low=low, ci_high=high)
+        elif kind == "count":
+            out[metric_id] = Result(metric_id, kind, _number(row[_key(metric_id, "value")],
+                                                             int) or 0)
+        elif kind == "mean":
+            n = _number(row[_key(metric_id, "n")], int) or 0
+            mean = _number(row[_key(metric_id, "mean")])
+            sd = _number(row[_key(metric_id, "sd")])
+            low, high = mean_t_interval(mean, sd, n) if n > 1 and sd is not None \
+                else (None, None)
+            out[metric_id] = Result(metric_id, kind, mean, n=n, sd=sd,
+                                    median=_number(row[_key(metric_id, "median")]),
+                                    ci_low=_number(low), ci_high=_number(high))
+    return out
+
+
+def table_rows(backend, o, metric_id: str) -> list[dict]:
+    metric = REGISTRY[metric_id]
+    frame = engine.fetch(backend, engine.compiled_sql(backend, f"table:{metric_id}",
+                                                      lambda: metric.compute(o)))
+    rows = [{k: _plain(v) for k, v in record.items()} for record in frame.to_dict("records")]
+    return metric.finish(rows) if metric.finish else rows
+
+
+def _plain(value):
+    """numpy / pandas scalars → Python scalars (NaN → None)."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def cost_in_period(backend, t: Tables, period: Period) -> float | None:
+    """Spend in the period: cost rows pro rata by the days they overlap it."""
+    c = t.costs
+    if period.start is None and period.end is None:
+        total = backend.execute(c.cost_gbp.sum())
+        return _number(total)
+    start = ibis.literal(period.start) if period.start else c.period_start
+    end = ibis.literal(period.end) if period.end else c.period_end
+    lo = ibis.greatest(c.period_start, start)
+    hi = ibis.least(c.period_end, end)
+    days = c.period_end.delta(c.period_start, unit="day") + 1
+    overlap = hi.delta(lo, unit="day") + 1
+    share = ibis.greatest(overlap, 0).cast("float64") / days.cast("float64")
+    return _number(backend.execute((c.cost_gbp * share).sum()))
+
+
+@dataclass
+class Evaluation:
+    results: dict[str, Result]
+    tables: dict[str, list[dict]]
+    context: Context
+
+
+def evaluate(backend, t: Tables | None = None, period: Period | None = None,
+             data_end: _dt.date | None = None, *, has_costs: bool = False,
+             progress: Callable[[str], None] | None = None,
+             extra_results: Callable | None = None) -> Evaluation:
+    """Compute every registered metric on ``backend`` (a connected Ibis backend).
+
+    ``extra_results(backend, o, context)`` may add results computed elsewhere (the
+    diagnostic family, multiple imputation) before ratios are derived.
+    """
+    t = t or Tables()
+    period = period or Period()
+    step = progress or (lambda _: None)
+    data_end = data_end or latest_date(backend, t) or _dt.date.today()
+    context = Context(period, data_end)
+    step("building the per-referral working table")
+    engine.materialise(backend, PARAMETERS, parameters_sql(period, data_end))
+    engine.materialise(backend, WORKING, engine.compiled_sql(backend, "working", working_table))
+    try:
+        o = ibis.table(working_schema(), name=WORKING)
+        scalar = tuple(m for m, metric in REGISTRY.items()
+                       if metric.kind in ("proportion", "count", "mean")
+                       and metric.base == "referrals")
+        step("computing metrics")
+        sql = engine.compiled_sql(backend, "aggregate:" + ",".join(scalar),
+                                  lambda: o.aggregate(**aggregate_columns(o, scalar)))
+        row = engine.fetch(backend, sql).iloc[0].to_dict()
+        results = results_from_row(row, scalar)
+        tables = {m: table_rows(backend, o, m) for m, metric in REGISTRY.items()
+                  if metric.kind == "table" and metric.base == "referrals"}
+        if has_costs:
+            context.cost_gbp = cost_in_period(backend, t, period)
+        if extra_results is not None:
+            more_results, more_tables = extra_results(backend, o, context)
+            results.update(more_results)
+            tables.update(more_tables)
+        for metric_id, metric in REGISTRY.items():
+            if metric.kind == "ratio":
+                results[metric_id] = metric.compute(results, context)
+    finally:
+        engine.drop(backend, WORKING)
+        engine.drop(backend, PARAMETERS)
+    return Evaluation(results, tables, context)
