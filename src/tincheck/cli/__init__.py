@@ -16,8 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-
-from . import audit, demo, meta, validate  # noqa: E402,F401  (modules register their commands)
+from . import audit, demo, meta, published, validate  # noqa: E402,F401  (modules register their commands)
 
 
 def main() -> None:
