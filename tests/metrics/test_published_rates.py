@@ -12,8 +12,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 import pytest
 
-from tincheck.metrics.official import (rate_over_finished, recovery_rate,
-                                       reliable_recovery_rate)
+from tincheck.metrics.official import (no_reliable_change_rate, recovery_rate,
+                                       reliable_deterioration_rate,
+                                       reliable_improvement_rate, reliable_recovery_rate)
 
 YEARS = ["2017-18", "2018-19", "2019-20", "2020-21", "2021-22", "2022-23", "2023-24",
          "2024-25"]
@@ -45,9 +46,9 @@ def test_every_published_england_rate_is_reproduced(england, year):
         "recovery": recovery_rate(count["recovery"], finished, not_case),
         "reliable_recovery": reliable_recovery_rate(count["reliable_recovery"], finished,
                                                     not_case),
-        "improvement": rate_over_finished(count["improvement"], finished),
-        "deterioration": rate_over_finished(count["deterioration"], finished),
-        "no_reliable_change": rate_over_finished(count["no_reliable_change"], finished),
+        "improvement": reliable_improvement_rate(count["improvement"], finished),
+        "deterioration": reliable_deterioration_rate(count["deterioration"], finished),
+        "no_reliable_change": no_reliable_change_rate(count["no_reliable_change"], finished),
     }
     for measure, rate in expected.items():
         # the published text drops a trailing ".0" (26.0 is written "26")

@@ -5,9 +5,9 @@ import importlib
 
 import pytest
 
-MODULES = ["tincheck.published.rates", "tincheck.published.read",
+MODULES = ["tincheck.rates", "tincheck.published.read",
            "tincheck.published.consistency", "tincheck.published.proms",
-           "tincheck.published.stats_contracts", "tincheck.stats.funnel"]
+           "tincheck.stats.funnel"]
 
 
 @pytest.mark.parametrize("name", MODULES)

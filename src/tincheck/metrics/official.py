@@ -9,35 +9,14 @@ scores stay in the denominators as not recovered, exactly as published.
 from __future__ import annotations
 
 from ..instruments import DEPRESSION_MEASURE
+# The rate formulas as functions of counts live in tincheck.rates, shared with the
+# published-data audit; the registry below states the same formulas over records.
+from ..rates import (no_reliable_change_rate, recovery_rate,  # noqa: F401
+                     reliable_deterioration_rate, reliable_improvement_rate,
+                     reliable_recovery_rate)
 from .outcomes import WAIT_18_WEEKS_DAYS, WAIT_6_WEEKS_DAYS
 from .registry import count, mean, proportion
 from .sources import ANNUAL_REPORT, GUIDE
-
-
-def recovery_rate(recovered, finished, not_at_caseness):
-    """Published recovery rate from counts: recovered ÷ (finished − not at caseness).
-
-    The same formula as ``official.recovery_rate`` over patient records; the
-    published-data audit applies it to the NHS's own counts (NHS Digital 2021, §6.5).
-
-    >>> round(100 * recovery_rate(284_810, 582_556, 35_706), 1)   # England 2018-19
-    52.1
-    """
-    return recovered / (finished - not_at_caseness)
-
-
-def reliable_recovery_rate(reliably_recovered, finished, not_at_caseness):
-    """Published reliable recovery rate: reliably recovered ÷ (finished − not at caseness)."""
-    return reliably_recovered / (finished - not_at_caseness)
-
-
-def rate_over_finished(count, finished):
-    """Reliable improvement, deterioration and no-reliable-change rates: count ÷ finished.
-
-    >>> round(100 * rate_over_finished(392_662, 582_556), 1)   # England 2018-19
-    67.4
-    """
-    return count / finished
 
 
 def eligible_for_recovery(o):

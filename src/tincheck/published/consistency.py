@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .rates import RATES, RateDefinition
+from ..rates import RATES, RateDefinition
 from .read import PublishedTable
 
 ROUNDING_HALF_WIDTH = 2        # integers within ± 2.5 of a multiple of 5

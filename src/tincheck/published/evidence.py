@@ -25,12 +25,20 @@ import pandas as pd
 
 from .proms import effect_size_rows
 from .read import PublishedTable
-from .stats_contracts import meta_analysis
+from ..benchmarks import get_benchmark
+from ..stats.meta import meta_analysis
 
 THERAPIES = ("Cognitive Behaviour Therapy (CBT)", "Guided Self Help (Book)",
              "Counselling for Depression")
 OUTCOMES = {"phq": "depression (PHQ-9)", "gad": "anxiety (GAD-7)"}
-WAKEFIELD_2021 = {"phq": (0.87, 0.78, 0.96), "gad": (0.88, 0.79, 0.97)}
+def _wakefield(measure: str) -> tuple[float, float, float]:
+    """The Wakefield et al. (2021) pooled d of a measure, from the benchmark table."""
+    b = get_benchmark({"phq": "wakefield2021_depression",
+                       "gad": "wakefield2021_anxiety"}[measure])
+    return b.value, b.ci_low, b.ci_high
+
+
+WAKEFIELD_2021 = {"phq": _wakefield("phq"), "gad": _wakefield("gad")}
 WAKEFIELD_SOURCE = ("Wakefield S et al. (2021) IAPT in the United Kingdom: a systematic "
                     "review and meta-analysis of 10 years of practice-based evidence. "
                     "Br J Clin Psychol 60:1-37")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .rates import RATES, no_paired_scores, round_half_up
+from ..rates import RATES, no_paired_scores, round_half_up
 from .read import PublishedTable
 
 ENGLAND = "England"

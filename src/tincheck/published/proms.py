@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .read import PublishedTable
-from .stats_contracts import d_pre_sd_from_summary
+from ..stats.effect_sizes import d_pre_sd_from_summary
 
 MEASURES = {"phq": "PHQ-9", "gad": "GAD-7", "wsas": "WSAS"}
 N_COLUMN = "total_finishing_course_treatment_count"

@@ -24,7 +24,7 @@ import pandas as pd
 from ..stats.funnel import (additive_tau2, binomial_funnel_limits, funnel_z_scores,
                             normal_funnel_limits, overdispersion_factor,
                             overdispersion_p_value)
-from .rates import recovery_denominator, recovery_rate
+from ..rates import recovery_denominator, recovery_rate
 from .read import PublishedTable
 
 COVERAGES = (0.95, 0.998)

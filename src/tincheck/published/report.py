@@ -15,7 +15,7 @@ from . import charts
 from .audit import PublishedAudit
 from .evidence import WAKEFIELD_SOURCE
 from .proms import ci_tag
-from .rates import RATES
+from ..rates import RATES
 
 ROUNDING_NOTE = ("NHS England rounds every count below England level to the nearest 5 "
                  "and shows counts under 5 as '*'; percentages below England are whole "
