@@ -8,6 +8,7 @@ way out.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import html
 import json
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__, disclosure
+from . import engine as engines
 from .ingest import Dataset, read_dataset
 from .metrics import REGISTRY, Period, Result, evaluate
 from .metrics.registry import Metric
@@ -190,7 +192,8 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
           disclosure_control: bool = True, *, assessors: str = "independent_blind",
           usual_self_threshold: float = 90.0, imputations: int = 20,
           imputation_seed: int = 20260101, benchmarks: str | Path | None = None,
-          key_file=None,
+          spark_session=None, spark_master: str | None = None,
+          spark_staging: str | Path | None = None, key_file=None,
           progress: Callable[[str], None] | None = None) -> Audit:
     """Audit a service's patient-level data.
 
@@ -201,7 +204,10 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
         Referrals received in the period feed ``funnel.referrals_received``; every
         other metric is over referrals ended in the period.
     data_end : the end of the data, for re-referral windows (default: latest date).
-    engine : ``"duckdb"`` (Spark arrives with its own issue).
+    engine : ``"duckdb"`` (default) or ``"spark"``: the same metric definitions run on
+        Spark (``pip install 'tincheck[spark]'``, Java 17). ``spark_session`` reuses
+        a session (e.g. Databricks' ``spark``); ``spark_master`` names a cluster;
+        ``spark_staging`` is a folder every executor can read (default a temp folder).
     disclosure_control : apply NHS disclosure control to outputs (default True).
     assessors : ``"independent_blind"`` (default: only interviews by independent and
         blind assessors count) or ``"any"`` (every interview; the report says so).
@@ -214,8 +220,8 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
     >>> round(a.value("official.recovery_rate"), 3)      # doctest: +SKIP
     0.556
     """
-    if engine != "duckdb":
-        raise ValueError(f"engine {engine!r} is not available; use 'duckdb'")
+    if engine not in engines.ENGINES:
+        raise ValueError(f"engine {engine!r}: expected one of {', '.join(engines.ENGINES)}")
     if assessors not in ASSESSORS:
         raise ValueError(f"assessors {assessors!r}: expected one of {', '.join(ASSESSORS)}")
     period = period if isinstance(period, Period) else Period.parse(period)
@@ -226,11 +232,18 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
     step("reading and validating the data")
     dataset = read_dataset(data, key_file=key_file) if own else data
     try:
-        evaluation = evaluate(dataset.backend, period=period, data_end=data_end,
-                              has_costs=dataset.has("costs"), any_assessor=assessors == "any",
-                              usual_self_threshold=usual_self_threshold,
-                              imputations=imputations, imputation_seed=imputation_seed,
-                              benchmarks_file=benchmarks, progress=step)
+        with contextlib.ExitStack() as stack:
+            backend = dataset.backend
+            if engine == "spark":
+                step("starting Spark and loading the canonical tables")
+                backend = stack.enter_context(engines.spark_backend(
+                    dataset, spark_session, master=spark_master, staging=spark_staging))
+            evaluation = evaluate(backend, period=period, data_end=data_end,
+                                  has_costs=dataset.has("costs"),
+                                  any_assessor=assessors == "any",
+                                  usual_self_threshold=usual_self_threshold,
+                                  imputations=imputations, imputation_seed=imputation_seed,
+                                  benchmarks_file=benchmarks, progress=step)
         warnings = [ANY_ASSESSOR_WARNING] if assessors == "any" else []
         warnings += [w.sentence() for w in dataset.warnings]
         if not dataset.has("interviews"):

@@ -1,16 +1,35 @@
 """Backend connections and the few operations that differ between engines.
 
 Metrics are Ibis expressions compiled to each engine's SQL dialect; this module runs
-that SQL: materialising the audit's working table and fetching small results. It is
-the only place metric code meets engine-specific calls.
+that SQL: materialising the audit's working table and fetching small results, and it
+connects Spark. It is the only place metric code meets engine-specific calls.
+
+Spark (``engine="spark"``): the data are read and validated by DuckDB (the same
+rules as every audit), the canonical tables are written as Parquet to a staging
+folder, and Spark reads them with its own Parquet reader into temporary views named
+after the canonical tables; the same compiled metric SQL then runs on Spark.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable, Iterator
 
 import ibis
 import pandas as pd
+
+from .schema import TABLES
+
+ENGINES = ("duckdb", "spark")
+SPARK_INSTALL = "pip install 'tincheck[spark]'"
+
+
+class EngineUnavailable(RuntimeError):
+    """The requested engine cannot run here; the message says what to install."""
 
 
 def dialect(backend) -> str:
@@ -59,3 +78,58 @@ def fetch(backend, sql: str) -> pd.DataFrame:
     if dialect(backend) == "duckdb":
         return backend.con.execute(sql).fetch_df()
     return backend._session.sql(sql).toPandas()
+
+
+def spark_session(master: str | None = None, *, app_name: str = "tincheck"):
+    """A Spark session for tincheck: ``local[2]`` by default, UI off, UTC, temp warehouse.
+
+    Raises :class:`EngineUnavailable` (with what to install) when pyspark or Java is
+    missing.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise EngineUnavailable(f"the Spark engine needs pyspark: {SPARK_INSTALL}") from None
+    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+        raise EngineUnavailable("the Spark engine needs Java 17 (set JAVA_HOME or put java "
+                                "on the PATH)")
+    warehouse = tempfile.mkdtemp(prefix="tincheck-warehouse-")
+    builder = (SparkSession.builder.master(master or "local[2]").appName(app_name)
+               .config("spark.ui.enabled", "false")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.warehouse.dir", warehouse)
+               .config("spark.sql.shuffle.partitions", "8")
+               .config("spark.driver.memory", os.environ.get("TINCHECK_SPARK_MEMORY", "4g")))
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+@contextlib.contextmanager
+def spark_backend(dataset, session=None, *, master: str | None = None,
+                  staging: str | os.PathLike | None = None) -> Iterator:
+    """An Ibis PySpark backend over ``dataset``'s canonical tables, for one audit.
+
+    The canonical tables are written as Parquet to ``staging`` (default a temporary
+    folder: on a cluster pass a folder every executor can read) and read with
+    ``spark.read.parquet`` into temporary views named after the tables. The views are
+    dropped and the session's time zone restored on exit; the session itself (yours,
+    if you passed one) is left running.
+    """
+    session = session or spark_session(master)
+    zone = session.conf.get("spark.sql.session.timeZone")
+    own_staging = staging is None
+    folder = Path(tempfile.mkdtemp(prefix="tincheck-spark-") if own_staging else staging)
+    try:
+        dataset.to_parquet(folder, tables=list(TABLES))
+        for name in TABLES:
+            session.read.parquet(str(folder / f"{name}.parquet")).createOrReplaceTempView(name)
+        backend = ibis.pyspark.connect(session)
+        session.conf.set("spark.sql.session.timeZone", "UTC")
+        yield backend
+    finally:
+        for name in TABLES:
+            session.catalog.dropTempView(name)
+        session.conf.set("spark.sql.session.timeZone", zone)
+        if own_staging:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -73,11 +73,15 @@ class Dataset:
     def synthetic(self) -> bool:
         return bool(self.manifest and self.manifest.get("synthetic"))
 
-    def to_parquet(self, folder: str | Path) -> Path:
-        """Write the supplied canonical tables as Parquet files into ``folder``."""
+    def to_parquet(self, folder: str | Path, tables=None) -> Path:
+        """Write canonical tables as Parquet files into ``folder``.
+
+        ``tables`` defaults to the supplied ones; name others to write them empty (with
+        their schema), as the Spark engine does.
+        """
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        for name in sorted(self.supplied):
+        for name in sorted(self.supplied if tables is None else tables):
             target = str(folder / f"{name}.parquet").replace("'", "''")
             self.connection.execute(f"COPY {name} TO '{target}' (FORMAT parquet)")
         return folder

@@ -120,7 +120,10 @@ def aggregate_columns(o, metric_ids) -> dict:
             columns[_key(metric_id, "n")] = values.count(where=where)
             columns[_key(metric_id, "mean")] = values.mean(where=where)
             columns[_key(metric_id, "sd")] = values.std(where=where)
-            columns[_key(metric_id, "median")] = values.median(where=where)
+            # median of masked values, not median(where=): Ibis 12 compiles the latter
+            # for Spark as percentile(x, IF(where, 0.5, NULL)), which Spark rejects
+            masked = ibis.cases((where, values), else_=ibis.null("float64"))
+            columns[_key(metric_id, "median")] = masked.median()
         elif metric.kind == "effect":
             first, last, where = metric.compute(o)
             first, last = first.cast("float64"), last.cast("float64")

@@ -48,7 +48,8 @@ def cases_expression(o):
     """One row per case (C): first and (where observed) last scores, predictors."""
     c = o.filter(o.case)
     cutoff = _cutoffs(c.itt_anx)
-    return c.select(
+    # ordered, so the same seed gives the same imputations on every engine
+    return c.order_by("referral_id").select(
         phq_first=c.phq_first.cast("float64"),
         phq_last=ibis.cases((c.phq_n >= 2, c.phq_last), else_=ibis.null("float64")),
         anx_first=c.itt_anx_first / cutoff,
