@@ -16,7 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from . import audit, demo, validate  # noqa: E402,F401  (modules register their commands)
+from . import audit, demo, import_redcap, validate  # noqa: E402,F401  (modules register their commands)
 
 
 def main() -> None:
