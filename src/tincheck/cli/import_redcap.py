@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from ..redcap import read_redcap, write_interviews
 from . import app
@@ -27,12 +28,11 @@ def import_redcap(
 ) -> None:
     """Convert a REDCap export of diagnostic interviews into the interviews table.
 
-    Reads a longitudinal project's flat export by a mapping file, checks every row and
-    writes interviews.csv of the data model. Lists every error with file, row (header
-    = row 1), column, value and what was expected, and exits with status 2 when there
-    are errors (nothing is written then).
+    Reads a longitudinal project's flat export by a mapping file and writes
+    interviews.csv. Lists every error with file, row (header = row 1), column,
+    value and what was expected; exits with status 2 and writes nothing then.
 
-    Example: tincheck import-redcap export.csv --mapping mapping.toml --out my-service/interviews.csv
+    Example: tincheck import-redcap export.csv --mapping mapping.toml --out interviews.csv
     """
     conversion = read_redcap(export, mapping, key_file=key_file)
     report, table = conversion.report, conversion.interviews
@@ -41,7 +41,7 @@ def import_redcap(
         try:
             written = write_interviews(table, out)
         except OSError as exc:
-            errors.print(f"[red]error:[/red] cannot write {out}: {exc.strerror}")
+            errors.print(f"[red]error:[/red] cannot write {escape(str(out))}: {exc.strerror}")
             raise typer.Exit(2) from None
     if as_json:
         doc = report.to_dict() | {"out": None if written is None else str(written),
@@ -54,7 +54,7 @@ def import_redcap(
             counts = table.drop_duplicates("interview_id")["timepoint"].value_counts()
             parts = ", ".join(f"{counts.get(tp, 0)} {tp.replace('_', '-')}"
                               for tp in ("baseline", "end", "follow_up"))
-            console.print(f"Wrote {len(table)} rows to {written}: "
+            console.print(f"Wrote {len(table)} rows to {escape(str(written))}: "
                           f"{table['interview_id'].nunique()} interviews ({parts}) of "
                           f"{table['referral_id'].nunique()} referrals.", highlight=False)
     if not report.ok:

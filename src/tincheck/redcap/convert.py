@@ -107,6 +107,11 @@ class _Converter:
         statuses = self.statuses(rows)
         if not self.report.ok:
             return empty_interviews()
+        if not rows.any():
+            self.report.add(Finding(
+                "warning", "no_interviews", self.export.file, EVENT,
+                "interviews at the mapping's events; every row is of an ignored event or "
+                "instrument, or has no interview data"))
         return self.build(rows, record, referral, values, statuses)
 
     def referrals(self, record: pd.Series) -> pd.Series:

@@ -72,10 +72,8 @@ def read_export(path: str | Path) -> tuple[Export | None, list[Finding]]:
     delimiter = max(DELIMITERS, key=first.count) if any(d in first for d in DELIMITERS) \
         else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records: list[list[str]] = []
     try:
-        for fields in reader:
-            records.append(fields)
+        records = list(reader)
     except csv.Error as exc:
         return None, [_file_error("csv_structure", name, f"a well-formed CSV file ({exc})",
                                   reader.line_num)]
