@@ -16,7 +16,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from . import audit, demo, meta, published, validate  # noqa: E402,F401  (modules register their commands)
+from . import (audit, demo, import_redcap, meta, published,  # noqa: E402,F401
+               validate)  # (modules register their commands)
 
 
 def main() -> None:

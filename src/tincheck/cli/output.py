@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..auditing import format_value
@@ -28,9 +29,11 @@ def findings_table(report: ValidationReport, limit: int = 50) -> Table:
     for name in ("file", "row", "column", "value", "expected"):
         table.add_column(name, overflow="fold")
     for line in report.error_lines(limit):
-        table.add_row(line["file"], "" if line["row"] is None else str(line["row"]),
-                      line["column"] or "", "" if line["value"] is None else line["value"],
-                      line["expected"])
+        # cells are data, not markup: a value such as "[/x]" must print as written
+        table.add_row(*(escape(text) for text in (
+            line["file"], "" if line["row"] is None else str(line["row"]),
+            line["column"] or "", "" if line["value"] is None else line["value"],
+            line["expected"])))
     return table
 
 
@@ -42,7 +45,8 @@ def print_report(report: ValidationReport, limit: int = 50) -> None:
         if report.error_count > shown:
             console.print(f"… and {report.error_count - shown} more error(s) not shown.")
     for warning in report.warnings:
-        console.print(f"[yellow]warning[/yellow] {warning.sentence()}", highlight=False)
+        console.print(f"[yellow]warning[/yellow] {escape(warning.sentence())}",
+                      highlight=False)
     if report.ok:
         console.print("[green]No errors.[/green]")
 
