@@ -38,11 +38,13 @@ class Context:
 
 
 def latest_date(backend, t: Tables) -> _dt.date | None:
-    """The latest date anywhere in referrals, appointments and measures."""
+    """The latest date anywhere in referrals, appointments and measures (one query)."""
     r, a, m = t.referrals, t.appointments, t.measures
-    maxima = [backend.execute(r.received_date.max()), backend.execute(r.ended_date.max()),
-              backend.execute(a.date.max()), backend.execute(m.date.max())]
-    dates = [_as_date(d) for d in maxima if d is not None and not _isnan(d)]
+    expr = (r.aggregate(received=r.received_date.max(), ended=r.ended_date.max())
+            .cross_join(a.aggregate(appointment=a.date.max()))
+            .cross_join(m.aggregate(measure=m.date.max())))
+    row = engine.fetch(backend, engine.compiled_sql(backend, "latest_date", lambda: expr))
+    dates = [_as_date(d) for d in row.iloc[0].tolist() if d is not None and not _isnan(d)]
     return max(dates) if dates else None
 
 
