@@ -23,7 +23,7 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/tincheck demo
 
 test: $(VENV)/.test-installed
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache

@@ -56,7 +56,8 @@ def spark_session():
     session.stop()
 
 
-@pytest.fixture(params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+@pytest.fixture(params=["duckdb", pytest.param(
+    "spark", marks=[pytest.mark.spark, pytest.mark.xdist_group("spark")])])
 def backend(request):
     """Run a test on every engine; a ``notyet``/``notimpl`` marker naming the engine
     turns it into a strict expected failure with the exception it must raise."""
