@@ -269,9 +269,11 @@ def interview_checks(file: str) -> list[Check]:
             "error", "interview_inconsistent", file, column,
             f"the same {column} on every row of one interview_id (the first row of the "
             "interview differs)",
+            # values that are missing or unreadable are reported by the column rules
             f"SELECT source_row, {value} AS value FROM (SELECT source_row, {column}, "
-            f"first_value({column}) OVER (PARTITION BY interview_id ORDER BY source_row) "
-            f"AS first FROM interviews) WHERE {column} IS DISTINCT FROM first",
+            f"first_value({column} IGNORE NULLS) OVER (PARTITION BY interview_id ORDER BY "
+            f"source_row ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS first "
+            f"FROM interviews) WHERE {column} <> first",
             withheld=withheld))
     checks.append(Check(
         "error", "interview_duplicate_disorder", file, "disorder",
