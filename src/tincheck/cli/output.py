@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..ingest import ValidationReport
+from ..report.page import SYNTHETIC_NOTICE
 
 console = Console()
 errors = Console(stderr=True)
@@ -25,7 +26,10 @@ def findings_table(report: ValidationReport, limit: int = 50) -> Table:
 
 
 def print_report(report: ValidationReport, limit: int = 50) -> None:
-    """Errors (first ``limit`` and the count of the rest), then warnings."""
+    """The synthetic-data notice if any, errors (first ``limit`` and the count of the
+    rest), then warnings."""
+    if report.synthetic:
+        console.print(f"[bold yellow]{SYNTHETIC_NOTICE}[/bold yellow]", highlight=False)
     if report.errors:
         console.print(findings_table(report, limit))
         shown = len(report.error_lines(limit))
