@@ -16,7 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from . import demo, validate  # noqa: E402,F401  (modules register their commands)
+from . import demo, synth, validate  # noqa: E402,F401  (modules register their commands)
 
 
 def main() -> None:
