@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.special import ndtr
 
 from .. import codes
 from ..instruments import INSTRUMENTS
@@ -226,8 +227,6 @@ class Questionnaires:
         skewed as in routine data (Embretson & Reise 2000, *Item Response Theory for
         Psychologists*, ch. 4).
         """
-        from scipy.special import ndtr
-
         spec = self.params[instrument]
         info = INSTRUMENTS[instrument]
         span = info.maximum - info.minimum
@@ -254,8 +253,6 @@ def interview_status(rng: np.random.Generator, params: dict, core: np.ndarray,
 def usual_self(rng: np.random.Generator, params: dict, demoralisation: np.ndarray,
                core: np.ndarray) -> np.ndarray:
     """Answer to "how far are you back to your usual self?" (0-100, whole numbers)."""
-    from scipy.special import ndtr
-
     u = params["interviews"]["usual_self"]
     worst = np.max(core, axis=1)
     mean = 100 * ndtr(-(u["demoralisation"] * demoralisation + u["core"] * worst)

@@ -73,7 +73,7 @@ def first_treatment_wait(params: dict) -> tuple[float, float]:
 
     >>> [round(v, 3) for v in first_treatment_wait(
     ...     {"targets": {"wait_6_weeks_rate": 0.894, "wait_18_weeks_rate": 0.99}})]
-    [2.465, 1.019]
+    [2.466, 1.019]
     """
     t = params["targets"]
     za, zb = ndtri(t["wait_6_weeks_rate"]), ndtri(t["wait_18_weeks_rate"])

@@ -23,10 +23,14 @@ def draw(rng: np.random.Generator, weights, n: int) -> np.ndarray:
     >>> draw(np.random.default_rng(1), [0, 1, 0], 3).tolist()
     [1, 1, 1]
     """
+    return draw_from_u(rng.random(n), weights)
+
+
+def draw_from_u(u: np.ndarray, weights) -> np.ndarray:
+    """The index whose cumulative share first exceeds each uniform ``u``."""
     cumulative = np.cumsum(np.asarray(weights, dtype=float))
     cumulative /= cumulative[-1]
-    return np.minimum(np.searchsorted(cumulative, rng.random(n), side="right"),
-                      len(cumulative) - 1)
+    return np.minimum(np.searchsorted(cumulative, u, side="right"), len(cumulative) - 1)
 
 
 @dataclass(frozen=True)
@@ -74,12 +78,6 @@ class Descriptors:
                 members = np.flatnonzero(self.code_group == g)
                 out[rows] = members[draw_from_u(u[rows], self.code_weight[members])]
         return out
-
-
-def draw_from_u(u: np.ndarray, weights) -> np.ndarray:
-    cumulative = np.cumsum(np.asarray(weights, dtype=float))
-    cumulative /= cumulative[-1]
-    return np.minimum(np.searchsorted(cumulative, u, side="right"), len(cumulative) - 1)
 
 
 @dataclass
