@@ -23,7 +23,8 @@ def one_client(core_primary=1.0, core_gad=-1.0) -> model.Latent:
     core = np.full((1, len(DISORDERS)), -2.0)
     core[0, DEP], core[0, GAD] = core_primary, core_gad
     return model.Latent(primary=np.array([DEP]), core=core, demoralisation=np.array([1.0]),
-                        peak=np.array([0.5]), response_demoralisation=np.array([1.0]),
+                        peak=np.array([0.5]), impairment=np.array([0.0]),
+                        response_demoralisation=np.array([1.0]),
                         response_core=np.array([0.5]))
 
 

@@ -69,7 +69,8 @@ def record(rng: np.random.Generator, params: dict, questionnaires: model.Questio
             mask = (adsm[ref] == instrument) & recorded[ref]
         if not mask.any():
             continue
-        value = questionnaires.latent(instrument, g[mask], core[mask])
+        value = questionnaires.latent(instrument, g[mask], core[mask],
+                                      latent.impairment[ref[mask]])
         parts.append((rows[mask], np.full(int(mask.sum()), position),
                       questionnaires.score(rng, instrument, value)))
     if not parts:

@@ -49,6 +49,7 @@ class Latent:
     core: np.ndarray             # (n, disorders) at referral
     demoralisation: np.ndarray   # at referral, without the transient peak
     peak: np.ndarray             # transient part at referral
+    impairment: np.ndarray       # stable part of functioning, N(0, 1), untouched by therapy
     response_demoralisation: np.ndarray = field(default=None)
     response_core: np.ndarray = field(default=None)
 
@@ -58,13 +59,13 @@ class Latent:
 
     def take(self, rows: np.ndarray) -> Latent:
         return Latent(self.primary[rows], self.core[rows], self.demoralisation[rows],
-                      self.peak[rows], self.response_demoralisation[rows],
-                      self.response_core[rows])
+                      self.peak[rows], self.impairment[rows],
+                      self.response_demoralisation[rows], self.response_core[rows])
 
     @staticmethod
     def concat(parts: list[Latent]) -> Latent:
         return Latent(*(np.concatenate([getattr(p, f) for p in parts]) for f in
-                        ("primary", "core", "demoralisation", "peak",
+                        ("primary", "core", "demoralisation", "peak", "impairment",
                          "response_demoralisation", "response_core")))
 
 
@@ -91,7 +92,7 @@ def baseline(rng: np.random.Generator, params: dict, primary: np.ndarray,
     d = params["model"]["demoralisation"]
     demoralisation = (d["mean"] + d["core_loading"] * z + d["sd"] * rng.standard_normal(n))
     peak = rng.exponential(d["peak_mean"], n)
-    return Latent(primary, core, demoralisation, peak)
+    return Latent(primary, core, demoralisation, peak, rng.standard_normal(n))
 
 
 def competence_multiplier(params: dict, competence: np.ndarray) -> np.ndarray:
@@ -207,14 +208,18 @@ class Questionnaires:
     def measured(self) -> tuple[str, ...]:
         return tuple(self.reads)
 
-    def latent(self, instrument: str, demoralisation: np.ndarray,
-               core: np.ndarray) -> np.ndarray:
-        """demoralisation weight * G + loading * max(read core, floor)."""
+    def latent(self, instrument: str, demoralisation: np.ndarray, core: np.ndarray,
+               impairment: np.ndarray | None = None) -> np.ndarray:
+        """demoralisation weight * G + loading * max(read core, floor) [+ stable *
+        impairment, for a measure of functioning]."""
         spec = self.params[instrument]
         read = np.max(core * self.reads[instrument], axis=1,
                       where=self.reads[instrument] > 0, initial=-np.inf)
         read = np.maximum(read, self.floor)
-        return spec.get("demoralisation", 1.0) * demoralisation + spec["loading"] * read
+        value = spec["demoralisation"] * demoralisation + spec["loading"] * read
+        if "stable" in spec and impairment is not None:
+            value = value + spec["stable"] * impairment
+        return value
 
     def score(self, rng: np.random.Generator, instrument: str, latent_value: np.ndarray
               ) -> np.ndarray:

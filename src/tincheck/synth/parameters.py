@@ -161,7 +161,7 @@ _PROBABILITY_KEYS = {
     "model.response": ("comorbid_transfer", "relapse_share", "responder_share",
                        "non_responder_share", "worsening_share", "core_correlation"),
     "model.questionnaires": ("referral_unmeasured", "contact_missing", "adsm_recorded"),
-    "pathway": ("engagement_trait_share", "one_treatment_low", "assessment_is_treatment",
+    "pathway": ("engagement_trait_share", "course_open_at_extract", "one_treatment_low", "assessment_is_treatment",
                 "assessment_before_treatment", "dropout_hazard", "missed", "late_seen",
                 "not_seen_no_contact", "review_last_session", "follow_up_contact",
                 "employment_support", "medium_switch"),

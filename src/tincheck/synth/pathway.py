@@ -40,9 +40,40 @@ NONE = -1  # a missing code
 
 
 def funnel_shares(params: dict) -> np.ndarray:
+    """Stage shares of ALL referrals that give the target shares of ENDED referrals.
+
+    Courses run longest, so some are still open at the extract
+    (``pathway.course_open_at_extract``); the course share is raised by 1 / (1 - that
+    share) and the four shares renormalised.
+    """
     t = params["targets"]
-    return np.array([t["ended_not_seen"], t["ended_seen_not_treated"],
-                     t["ended_one_treatment"], t["finished_course"]])
+    ended = np.array([t["ended_not_seen"], t["ended_seen_not_treated"],
+                      t["ended_one_treatment"], t["finished_course"]])
+    shares = ended / np.array([1, 1, 1, 1 - params["pathway"]["course_open_at_extract"]])
+    return shares / shares.sum()
+
+
+def _standardised(values: np.ndarray, support: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """(values - mean) / SD, mean and SD of the distribution ``support`` x ``weights``."""
+    weights = weights / weights.sum()
+    mean = weights @ support
+    return (values - mean) / np.sqrt(weights @ (support - mean) ** 2)
+
+
+def covariates(params: dict, age: np.ndarray, imd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Age and deprivation decile standardised on the population of the parameter file.
+
+    Ages are uniform within each band, so the band mixture's mean and variance are
+    exact; deciles follow their weights.
+    """
+    pop = params["population"]
+    bands = np.array(pop["age_bands"], dtype=float)
+    ages = np.concatenate([np.arange(lo, hi + 1) for lo, hi, _ in bands])
+    age_weights = np.concatenate([np.full(int(hi - lo + 1), w / (hi - lo + 1))
+                                  for lo, hi, w in bands])
+    deciles = np.arange(1, 11, dtype=float)
+    return (_standardised(age, ages + 0.5, age_weights),
+            _standardised(imd, deciles, np.asarray(pop["imd_decile"], dtype=float)))
 
 
 def course_split(params: dict) -> np.ndarray:
@@ -83,17 +114,24 @@ def first_treatment_wait(params: dict) -> tuple[float, float]:
 
 def engagement(rng: np.random.Generator, params: dict, frame: Frame, clients: Clients,
                latent: model.Latent, services: Services, age: np.ndarray) -> np.ndarray:
-    """Stage reached by each referral (NOT_SEEN ... COURSE), an ordered probit."""
+    """Stage reached by each referral (NOT_SEEN ... COURSE), an ordered probit.
+
+    propensity = sqrt(s) client trait + sqrt(1 - s) e + b_age z_age + b_imd z_imd +
+    b_sev z_severity + service effect, all terms centred; its SD is
+    sqrt(1 + b_age^2 + b_imd^2 + b_sev^2 + service SD^2), and the cut points are that
+    SD times the normal quantiles of the cumulative funnel shares.
+    """
     p = params["pathway"]
     core = params["model"]["core"]
     share = p["engagement_trait_share"]
     n = frame.n
     severity = (latent.core[np.arange(n), latent.primary] - core["primary_mean"]) \
         / core["primary_sd"]
+    z_age, z_imd = covariates(params, age, clients.imd[frame.client])
     propensity = (np.sqrt(share) * clients.engagement[frame.client]
                   + np.sqrt(1 - share) * rng.standard_normal(n)
-                  + p["engagement_age"] * (age - 40) / 14
-                  + p["engagement_deprivation"] * (clients.imd[frame.client] - 5.5) / 2.87
+                  + p["engagement_age"] * z_age
+                  + p["engagement_deprivation"] * z_imd
                   + p["engagement_severity"] * severity
                   + services.engagement[frame.service])
     sd = np.sqrt(1 + p["engagement_age"] ** 2 + p["engagement_deprivation"] ** 2

@@ -109,12 +109,14 @@ def build_services(rng: np.random.Generator, params: dict, count: int,
     p = params["services"]
     weight = rng.lognormal(0.0, p["size_sd"], count)
     weight /= weight.sum()
-    wait_factor = rng.lognormal(0.0, p["wait_sd"], count)
-    wait_factor /= np.exp(np.log(wait_factor).mean())  # keep the national median
+    # Service effects are centred on the referral-weighted mean, so that the national
+    # figures stay on target whichever services a seed happens to draw.
+    log_wait = rng.normal(0.0, p["wait_sd"], count)
+    wait_factor = np.exp(log_wait - weight @ log_wait)
     engagement = rng.normal(0.0, p["engagement_sd"], count)
-    engagement -= engagement.mean()
-    effect = np.exp(rng.normal(0.0, p["effect_sd"], count))
-    effect /= np.exp(np.log(effect).mean())
+    engagement -= weight @ engagement
+    log_effect = rng.normal(0.0, p["effect_sd"], count)
+    effect = np.exp(log_effect - weight @ log_effect)
     width = max(2, len(str(count)))
     ids = tuple(f"SYN{i + 1:0{width}d}" for i in range(count))
 
