@@ -52,6 +52,7 @@ def _group(descriptor: str) -> str:
 def connect(folder: Path) -> duckdb.DuckDBPyConnection:
     """Views over the folder's Parquet files (``seq``: the measure's row in its file)."""
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     for name in ("referrals", "appointments", "interviews"):
         path = folder / f"{name}.parquet"
         if path.exists():
@@ -176,6 +177,13 @@ def figures(folder: Path) -> dict[str, float]:
         SELECT avg(anx_first), stddev(anx_first), avg(anx_last), stddev(anx_last)
         FROM outcome WHERE finished AND paired AND anx = '{FALLBACK_ANXIETY_MEASURE}'
         """).fetchone()
+    for measure, instrument in (("phq9", DEPRESSION_MEASURE), ("gad7", FALLBACK_ANXIETY_MEASURE),
+                                ("wsas", "WSAS")):
+        # effect.<measure>_d_pre_sd, completer set: finished with >= 2 scores on the measure
+        out[f"effect_{measure}_d_pre_sd"] = con.execute(f"""
+            SELECT (avg(s.first) - avg(s.last)) / stddev_samp(s.first)
+            FROM scored s JOIN outcome o USING (referral_id)
+            WHERE o.finished AND s.instrument = '{instrument}' AND s.n >= 2""").fetchone()[0]
     out["recovery_by_group"] = dict(con.execute("""
         SELECT problem_group, sum(recovered::int) / sum((NOT not_at_caseness)::int)
         FROM outcome WHERE finished GROUP BY ALL""").fetchall())

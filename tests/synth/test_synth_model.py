@@ -84,6 +84,20 @@ def test_questionnaire_reads_demoralisation_and_its_own_core_above_the_floor():
     assert q.latent("PHQ9", np.array([1.0, 1.0]), core).tolist() == pytest.approx([1.6, 0.6])
 
 
+def test_questionnaires_read_no_less_than_the_healthy_level_plus_a_stable_part():
+    params = load_parameters({
+        "model": {"demoralisation": {"healthy": -0.3},
+                  "questionnaires": {"core_floor": -0.8,
+                                     "GAD7": {"loading": 0.5, "demoralisation": 1.0,
+                                              "stable": 0.2}}}})
+    q = model.Questionnaires(params, Descriptors.from_parameters(params))
+    core = np.full((2, len(DISORDERS)), -3.0)
+    # G = -1 reads as -0.3; cores read as the floor -0.8: -0.3 - 0.4 + 0.2 * 1 = -0.5
+    # G = 0.5 reads as itself: 0.5 - 0.4 + 0.2 * -1 = -0.1
+    assert q.latent("GAD7", np.array([-1.0, 0.5]), core, np.array([1.0, -1.0])).tolist() \
+        == pytest.approx([-0.5, -0.1])
+
+
 def test_each_adsm_reads_the_disorder_of_its_descriptor():
     params = load_parameters()
     q = model.Questionnaires(params, Descriptors.from_parameters(params))

@@ -13,7 +13,8 @@ Healing*, 3rd ed.; the phase model of Howard et al. 1993, J Consult Clin Psychol
   session counts less than a high-intensity one); comorbid cores gain only part of it.
 * After the end, part of the demoralisation gain is lost again.
 * A questionnaire reads ``demoralisation + loading * core`` (the core of the disorder
-  it was written for) through its test characteristic curve, with measurement error;
+  it was written for; demoralisation no lower than a healthy level; plus a stable
+  person-level part) through its test characteristic curve, with measurement error;
   an interview reads the core itself, with the assessor's error.
 
 So questionnaire "recovery" can happen while the disorder is still there: the scores
@@ -192,6 +193,7 @@ class Questionnaires:
         q = params["model"]["questionnaires"]
         self.params = q
         self.floor = q["core_floor"]
+        self.healthy = params["model"]["demoralisation"]["healthy"]
         self.reads = {
             "PHQ9": _column_weights(q["phq9_sensitivity"]),
             "GAD7": _column_weights(q["gad7_sensitivity"]),
@@ -210,13 +212,20 @@ class Questionnaires:
 
     def latent(self, instrument: str, demoralisation: np.ndarray, core: np.ndarray,
                impairment: np.ndarray | None = None) -> np.ndarray:
-        """demoralisation weight * G + loading * max(read core, floor) [+ stable *
-        impairment, for a measure of functioning]."""
+        """weight * max(G, healthy) + loading * max(read core, floor) [+ stable *
+        impairment, for a measure of functioning].
+
+        A questionnaire cannot read demoralisation below the ``healthy`` level: people
+        without a disorder still report some symptoms (general-population PHQ-9 and
+        GAD-7 means are about 3; Kocalevent et al. 2013, Gen Hosp Psychiatry
+        35:551-555; Löwe et al. 2008, Med Care 46:266-274).
+        """
         spec = self.params[instrument]
         read = np.max(core * self.reads[instrument], axis=1,
                       where=self.reads[instrument] > 0, initial=-np.inf)
         read = np.maximum(read, self.floor)
-        value = spec["demoralisation"] * demoralisation + spec["loading"] * read
+        distress = np.maximum(demoralisation, self.healthy)
+        value = spec["demoralisation"] * distress + spec["loading"] * read
         if "stable" in spec and impairment is not None:
             value = value + spec["stable"] * impairment
         return value
