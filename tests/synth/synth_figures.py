@@ -13,8 +13,13 @@ from pathlib import Path
 import duckdb
 
 from tincheck import codes
-from tincheck.instruments import (ADSM, DEPRESSION_MEASURE, FALLBACK_ANXIETY_MEASURE,
-                                  INSTRUMENTS, PROBLEM_GROUPS)
+from tincheck.instruments import (
+    ADSM,
+    DEPRESSION_MEASURE,
+    FALLBACK_ANXIETY_MEASURE,
+    INSTRUMENTS,
+    PROBLEM_GROUPS,
+)
 
 
 def _list(values) -> str:
@@ -170,7 +175,7 @@ def figures(folder: Path) -> dict[str, float]:
     out["descriptor_groups"] = dict(con.execute(
         "SELECT problem_group, count(*) / sum(count(*)) OVER () FROM outcome "
         "WHERE finished GROUP BY ALL").fetchall())
-    out["first_last"] = con.execute(f"""
+    out["first_last"] = con.execute("""
         SELECT avg(phq_first), stddev(phq_first), avg(phq_last), stddev(phq_last)
         FROM outcome WHERE finished AND paired""").fetchone()
     out["gad_first_last"] = con.execute(f"""

@@ -54,7 +54,7 @@ def test_row_counts_and_manifest(folder):
     assert manifest["synthetic"] is True and manifest["notice"] == NOTICE
     assert (manifest["seed"], manifest["referrals"], manifest["format"]) == (7, N, "parquet")
     assert manifest["parameters"]["targets"]["finished_course"] == 0.395
-    for name, entry in manifest["tables"].items():
+    for entry in manifest["tables"].values():
         path = folder / entry["file"]
         assert pq.ParquetFile(path).metadata.num_rows == entry["rows"]
         assert sha256(path) == entry["sha256"]

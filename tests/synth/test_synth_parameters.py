@@ -62,6 +62,11 @@ def test_funnel_targets_must_sum_to_one(tmp_path):
         load_parameters(write(tmp_path, "[targets]\nfinished_course = 0.495\n"))
 
 
+def test_response_classes_must_sum_to_one():
+    with pytest.raises(SynthConfigError, match="worsening_share sum to 1.0500; expected 1"):
+        load_parameters({"model": {"response": {"worsening_share": 0.10}}})
+
+
 def test_unknown_code_in_a_choice_table(tmp_path):
     with pytest.raises(SynthConfigError, match=r"pathway.low_therapy has 'gsh_bok'; "
                                                r"expected one of gsh_book"):

@@ -1,9 +1,10 @@
 """One chunk of referrals, simulated from its own random stream.
 
-Chunk c holds referrals c * chunk size onwards (``CHUNK_REFERRALS`` by default) and draws every random number from
-its own ``numpy.random.Generator`` (PCG64), seeded by the c-th child of the run's
-``SeedSequence``. A chunk's output therefore depends only on the seed, the parameters
-and c, never on the order or the process in which chunks are generated.
+Chunk c holds referrals c * chunk size onwards (``CHUNK_REFERRALS`` by default) and
+draws every random number from its own ``numpy.random.Generator`` (PCG64), seeded by
+the c-th child of the run's ``SeedSequence``. A chunk's output therefore depends only
+on the seed, the parameters, the shared services and c, never on the order or the
+process in which chunks are generated.
 
 Within a chunk, clients are drawn in batches; each client's first referral is
 simulated, then their re-referrals pass by pass (a re-referral needs the end of the
@@ -19,7 +20,7 @@ import numpy as np
 from . import model
 from .interviews import Interviews, conduct
 from .measures import Scores, record
-from .pathway import HIGH, LOW, Pathway, simulate
+from .pathway import HIGH, LOW, STAGES, Pathway, simulate
 from .population import Clients, Descriptors, Frame, draw_clients, first_frame, next_frame
 from .services import Calendar, Services, build_services
 
@@ -112,8 +113,7 @@ def _simulate_part(rng, ctx: Context, frame: Frame, clients: Clients, offset: in
     primary = ctx.descriptors.group_disorder[frame.group]
     latent = model.baseline(rng, params, primary, clients.severity[frame.client])
     pathway = simulate(rng, params, frame, clients, latent, ctx.services, ctx.calendar, age)
-    missing = np.array([params["descriptor_missing"][s] for s in
-                        ("not_seen", "seen_not_treated", "one_treatment", "course")])
+    missing = np.array([params["descriptor_missing"][stage] for stage in STAGES])
     descriptor_missing = rng.random(frame.n) < missing[pathway.stage]
     scores = record(rng, params, ctx.questionnaires, ctx.descriptors, frame, latent, pathway)
     return Part(frame, clients, offset, age, descriptor_missing, latent, pathway, scores)

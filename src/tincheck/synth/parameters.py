@@ -161,9 +161,9 @@ _PROBABILITY_KEYS = {
     "model.response": ("comorbid_transfer", "relapse_share", "responder_share",
                        "non_responder_share", "worsening_share", "core_correlation"),
     "model.questionnaires": ("referral_unmeasured", "contact_missing", "adsm_recorded"),
-    "pathway": ("engagement_trait_share", "course_open_at_extract", "one_treatment_low", "assessment_is_treatment",
-                "assessment_before_treatment", "dropout_hazard", "missed", "late_seen",
-                "not_seen_no_contact", "review_last_session", "follow_up_contact",
+    "pathway": ("engagement_trait_share", "course_open_at_extract", "one_treatment_low",
+                "assessment_is_treatment", "assessment_before_treatment", "dropout_hazard",
+                "missed", "late_seen", "not_seen_no_contact", "review_last_session", "follow_up_contact",
                 "employment_support", "medium_switch"),
     "interviews": ("missing_end", "missing_follow_up", "not_independent", "not_blind"),
     "services": ("counsellor_share", "other_role_share"),
@@ -192,6 +192,12 @@ def _check(params: dict, source: str) -> None:
             f"{source}: the four funnel targets (targets.ended_not_seen, "
             f"ended_seen_not_treated, ended_one_treatment, finished_course) sum to "
             f"{funnel:.4f}; expected 1")
+    response = params["model"]["response"]
+    classes = sum(response[f"{c}_share"] for c in ("responder", "non_responder", "worsening"))
+    if abs(classes - 1) > 1e-6:
+        raise SynthConfigError(
+            f"{source}: model.response.responder_share, non_responder_share and "
+            f"worsening_share sum to {classes:.4f}; expected 1")
     if not targets["wait_6_weeks_rate"] < targets["wait_18_weeks_rate"] < 1:
         raise SynthConfigError(
             f"{source}: targets.wait_6_weeks_rate ({targets['wait_6_weeks_rate']}) must be "

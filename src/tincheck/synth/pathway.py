@@ -18,6 +18,7 @@ from scipy.special import ndtri
 
 from .. import codes
 from . import model
+from .parameters import SynthConfigError
 from .population import Clients, Frame, draw
 from .services import COUNSELLOR, HI_THERAPIST, PWP, Calendar, Services
 
@@ -87,7 +88,6 @@ def course_split(params: dict) -> np.ndarray:
     s1 = t["ended_one_treatment"] / (t["ended_one_treatment"] + t["finished_course"])
     q = (t["low_intensity_only"] - s1 * p["one_treatment_low"]) / (1 - s1)
     if not 0 <= q <= 1:
-        from .parameters import SynthConfigError
         raise SynthConfigError(
             f"targets.low_intensity_only = {t['low_intensity_only']} cannot be reached with "
             f"pathway.one_treatment_low = {p['one_treatment_low']}: it needs "
