@@ -163,8 +163,8 @@ _PROBABILITY_KEYS = {
     "model.questionnaires": ("referral_unmeasured", "contact_missing", "adsm_recorded"),
     "pathway": ("engagement_trait_share", "course_open_at_extract", "one_treatment_low",
                 "assessment_is_treatment", "assessment_before_treatment", "dropout_hazard",
-                "missed", "late_seen", "not_seen_no_contact", "review_last_session", "follow_up_contact",
-                "employment_support", "medium_switch"),
+                "missed", "late_seen", "not_seen_no_contact", "review_last_session",
+                "follow_up_contact", "employment_support", "medium_switch"),
     "interviews": ("missing_end", "missing_follow_up", "not_independent", "not_blind"),
     "services": ("counsellor_share", "other_role_share"),
 }
