@@ -118,6 +118,7 @@ def _load(path: str | Path, key_file=None, today: _dt.date | None = None
     for finding in found:
         report.add(finding)
     connection = duckdb.connect(":memory:")
+    connection.execute("SET enable_progress_bar = false")
     try:
         key = pseudonymise.find_key(key_file)
     except pseudonymise.PseudonymKeyError as exc:

@@ -22,7 +22,7 @@ from .. import engine
 from ..stats.intervals import mean_t_interval, wilson_interval
 from . import (delivery, diagnostic, effect, funnel, imputation, itt,  # noqa: F401
                official, rereferral, sensitivity, value)
-from .blocks import Period, Tables, parameters_sql, parameters_table
+from .blocks import Period, Tables, order_key, parameters_sql, parameters_table
 from .outcomes import referral_outcomes, with_rereferrals
 from .registry import DERIVED, REGISTRY, Result
 
@@ -72,10 +72,13 @@ def working_table(t: Tables | None = None):
     """The working-table expression: outcomes, re-referrals and client counts."""
     t = t or Tables()
     o = with_rereferrals(referral_outcomes(t, parameters_table()), t.referrals)
-    clients = ibis.window(group_by=o.client_id)
-    order = ibis.window(group_by=o.client_id, order_by=[o.received_date, o.source_row])
-    return o.mutate(client_referrals=o.referral_id.count().over(clients),
-                    client_rank=ibis.row_number().over(order))
+    # per client: how many referrals, and which is the first (by received date, row)
+    key = order_key(o.received_date, o.source_row)
+    clients = o.mutate(key=key).group_by("client_id").aggregate(
+        client_referrals=o.referral_id.count(), first_key=key.min())
+    o = o.mutate(key=key).left_join(clients, "client_id").drop("client_id_right")
+    return o.mutate(client_rank=ibis.cases((o.key == o.first_key, 0), else_=1)).drop(
+        "key", "first_key")
 
 
 @functools.lru_cache(maxsize=1)
