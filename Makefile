@@ -25,5 +25,9 @@ demo: $(VENV)/.installed
 test: $(VENV)/.test-installed
 	$(PY) -m pytest -n 2 --dist loadgroup
 
+.PHONY: bench
+bench: $(VENV)/.installed  # BENCH_ARGS="--repeat 2 --spark" for variance and issue 10
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache
