@@ -142,11 +142,28 @@ def metric_json(result: Result, control: bool) -> dict:
     if result.note:
         out["note"] = result.note
     for key, extra in result.extra.items():
-        if control and isinstance(extra, dict):  # cell counts (the kappa 2 x 2 table)
-            extra = {k: disclosure.round_count(v) if isinstance(v, int) else v
-                     for k, v in extra.items()}
-        out.setdefault(key, None if suppressed and key == "ase" else extra)
+        if control:
+            extra = _extra_json(key, extra, suppressed)
+        out.setdefault(key, extra)
     return out
+
+
+# Extras that are counts of people (rounded like any count), and extras that are
+# settings rather than results (kept even when the metric is suppressed).
+EXTRA_COUNTS = ("cases", "missing_last_scores")
+EXTRA_SETTINGS = ("m", "seed", "method", "scale", "imputed_columns", "cost_gbp")
+
+
+def _extra_json(key: str, extra, suppressed: bool):
+    """A metric's extra value under disclosure control."""
+    if isinstance(extra, dict):  # cell counts (the kappa 2 x 2 table)
+        return {k: disclosure.round_count(v) if isinstance(v, int) else v
+                for k, v in extra.items()}
+    if key in EXTRA_COUNTS:
+        return disclosure.round_count(extra)
+    if suppressed and key not in EXTRA_SETTINGS:
+        return None  # e.g. the means and SDs behind a suppressed effect size
+    return extra
 
 
 def table_json(table_id: str, rows: list[dict], control: bool) -> list[dict]:
@@ -154,8 +171,8 @@ def table_json(table_id: str, rows: list[dict], control: bool) -> list[dict]:
     if not control:
         return rows
     out = []
-    for row in rows:
-        row = dict(row)
+    for exact in rows:
+        row = dict(exact)
         small = {k for k in COUNT_COLUMNS if k in row and disclosure.is_small(row[k])}
         for key in COUNT_COLUMNS:
             if key in row:
@@ -169,9 +186,38 @@ def table_json(table_id: str, rows: list[dict], control: bool) -> list[dict]:
                     row[key] = None
                 else:
                     row[key] = disclosure.round_rate(row[key])
+        if table_id == "diagnostic.representativeness":
+            _control_means(row, exact, small)
         row["suppressed"] = bool(small)
         out.append(row)
     return out
+
+
+# Representativeness: the counts each mean is taken over, and the variables that are
+# shares (a mean of 0/1), whose numerator (mean × n) is a count of people.
+MEAN_PARTS = {"interviewed_mean": {"interviewed_n"}, "all_mean": {"all_n"},
+              "smd": {"interviewed_n", "all_n"}}
+SHARE_VARIABLES = ("female", "finished_course")
+
+
+def _control_means(row: dict, exact: dict, small: set[str]) -> None:
+    """Suppress means over fewer than 5 people, and shares whose numerator is under 5;
+    round the rest to 2 decimals (an exact mean can give away its exact n)."""
+    for key, parts in MEAN_PARTS.items():
+        if key not in row:
+            continue
+        hidden = bool(small & parts)
+        if row.get("variable") in SHARE_VARIABLES:
+            for mean_key, n_key in (("interviewed_mean", "interviewed_n"),
+                                    ("all_mean", "all_n")):
+                if (mean_key == key or key == "smd") and exact.get(mean_key) is not None \
+                        and exact.get(n_key) is not None:
+                    hidden |= disclosure.is_small(round(exact[mean_key] * exact[n_key]))
+        if hidden:
+            small.add(key)
+        row[key] = None if hidden or row[key] is None else round(row[key], 2)
+    if "smd" in small and "flag" in row:
+        row["flag"] = None
 
 
 def _rate_parts(stem: str) -> set[str]:
@@ -180,6 +226,18 @@ def _rate_parts(stem: str) -> set[str]:
             "reliable_improvement": {"reliably_improved", "courses"},
             "lost_end": {"lost_end", "n"},
             "lost_follow_up": {"lost_follow_up", "n"}}.get(stem, set())
+
+
+def data_coverage(dataset: Dataset) -> dict:
+    """The services in the data and the dates its referrals were received between."""
+    services = [r[0] for r in dataset.connection.execute(
+        "SELECT DISTINCT service_id FROM referrals WHERE service_id IS NOT NULL "
+        "ORDER BY 1").fetchall()]
+    first, last = dataset.connection.execute(
+        "SELECT min(received_date), max(received_date) FROM referrals").fetchone()
+    return {"services": services,
+            "received": {"first": None if first is None else first.isoformat(),
+                         "last": None if last is None else last.isoformat()}}
 
 
 ASSESSORS = ("independent_blind", "any")
@@ -258,6 +316,7 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
             "period": period.as_dict(),
             "data_end": evaluation.context.data_end.isoformat(),
             "tables_supplied": sorted(dataset.supplied),
+            **data_coverage(dataset),
         }
         if dataset.manifest:
             info["manifest"] = dataset.manifest
