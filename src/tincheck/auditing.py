@@ -38,6 +38,8 @@ class Audit:
     settings: dict
     generated_at: str = field(
         default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+    # the warnings as published under disclosure control (row counts rounded, no rows)
+    public_warnings: list[str] | None = None
 
     @property
     def metrics(self) -> dict[str, Result]:
@@ -59,7 +61,8 @@ class Audit:
                          "disclosure_rule": disclosure.RULE if control else disclosure.OFF},
             "metrics": {mid: metric_json(r, control) for mid, r in self.results.items()},
             "tables": {tid: table_json(tid, rows, control) for tid, rows in self.tables.items()},
-            "warnings": list(self.warnings),
+            "warnings": list(self.public_warnings if control and self.public_warnings
+                             is not None else self.warnings),
         }
 
     def write_json(self, path: str | Path, disclosure_control: bool | None = None) -> Path:
@@ -134,10 +137,17 @@ def metric_json(result: Result, control: bool) -> dict:
             n = disclosure.round_count(n) if n is not None else None
             if suppressed:
                 value = low = high = None
+            elif metric.kind == "mean":  # an exact mean can give away its exact n
+                value, low, high = (_round(x, 2) for x in (value, low, high))
+            elif metric.kind == "ratio":  # spend ÷ exact n would give away n
+                cost = result.extra.get("cost_gbp")
+                value = cost / n if cost is not None and n else _round_sig(value)
+                low, high = _round_sig(low), _round_sig(high)
         out["n"] = n
         if metric.kind == "mean":
             out["median"] = None if suppressed else result.median
-            out["sd"] = None if suppressed else result.sd
+            out["sd"] = None if suppressed else (
+                _round(result.sd, 2) if control else result.sd)
     out.update(value=value, ci_low=low, ci_high=high, suppressed=suppressed)
     if result.note:
         out["note"] = result.note
@@ -154,6 +164,9 @@ EXTRA_COUNTS = ("cases", "missing_last_scores")
 EXTRA_SETTINGS = ("m", "seed", "method", "scale", "imputed_columns", "cost_gbp")
 
 
+EXTRA_MEANS = ("mean_first", "mean_last", "sd_first", "sd_last")
+
+
 def _extra_json(key: str, extra, suppressed: bool):
     """A metric's extra value under disclosure control."""
     if isinstance(extra, dict):  # cell counts (the kappa 2 x 2 table)
@@ -163,7 +176,20 @@ def _extra_json(key: str, extra, suppressed: bool):
         return disclosure.round_count(extra)
     if suppressed and key not in EXTRA_SETTINGS:
         return None  # e.g. the means and SDs behind a suppressed effect size
+    if key in EXTRA_MEANS:
+        return _round(extra, 2)
     return extra
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _round_sig(value: float | None, figures: int = 2) -> float | None:
+    """``value`` to ``figures`` significant figures (12,759 → 13,000)."""
+    if value is None or value == 0 or value != value:
+        return value
+    return float(f"{value:.{figures - 1}e}")
 
 
 def table_json(table_id: str, rows: list[dict], control: bool) -> list[dict]:
@@ -226,6 +252,23 @@ def _rate_parts(stem: str) -> set[str]:
             "reliable_improvement": {"reliably_improved", "courses"},
             "lost_end": {"lost_end", "n"},
             "lost_follow_up": {"lost_follow_up", "n"}}.get(stem, set())
+
+
+def public_sentence(finding) -> str:
+    """A validation warning under disclosure control: its row count rounded to 5 (or
+    'fewer than 5'), without row numbers or values.
+
+    >>> from tincheck.ingest.findings import Example, Finding
+    >>> public_sentence(Finding("warning", "r", "referrals.csv", "referral_id",
+    ...                         "referrals with no appointments", 3, (Example(8),)))
+    'referrals.csv, column referral_id: fewer than 5 rows: referrals with no appointments'
+    """
+    where = finding.file + (f", column {finding.column}" if finding.column else "")
+    if not any(e.row is not None for e in finding.examples):
+        return f"{where}: {finding.expected}"
+    rounded = disclosure.round_count(finding.count)
+    count = "fewer than 5 rows" if rounded is None else f"{rounded:,} rows"
+    return f"{where}: {count}: {finding.expected}"
 
 
 def data_coverage(dataset: Dataset) -> dict:
@@ -302,13 +345,15 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
                                   usual_self_threshold=usual_self_threshold,
                                   imputations=imputations, imputation_seed=imputation_seed,
                                   benchmarks_file=benchmarks, progress=step)
-        warnings = [ANY_ASSESSOR_WARNING] if assessors == "any" else []
-        warnings += [w.sentence() for w in dataset.warnings]
+        general = [ANY_ASSESSOR_WARNING] if assessors == "any" else []
+        missing = []
         if not dataset.has("interviews"):
-            warnings.append("No interviews table: loss of diagnosis by independent interview "
-                            "cannot be assessed.")
+            missing.append("No interviews table: loss of diagnosis by independent interview "
+                           "cannot be assessed.")
         if not dataset.has("costs"):
-            warnings.append("No costs table: cost-per-outcome metrics are not computed.")
+            missing.append("No costs table: cost-per-outcome metrics are not computed.")
+        warnings = general + [w.sentence() for w in dataset.warnings] + missing
+        public = general + [public_sentence(w) for w in dataset.warnings] + missing
         info = {
             "path": str(dataset.path),
             "files": dataset.files,
@@ -324,7 +369,8 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
                     "assessors": assessors, "usual_self_threshold": usual_self_threshold,
                     "imputations": imputations, "imputation_seed": imputation_seed,
                     "benchmarks_file": None if benchmarks is None else str(benchmarks)}
-        return Audit(evaluation.results, evaluation.tables, warnings, info, settings)
+        return Audit(evaluation.results, evaluation.tables, warnings, info, settings,
+                     public_warnings=public)
     finally:
         if own:
             dataset.close()
