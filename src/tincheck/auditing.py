@@ -21,6 +21,7 @@ from . import engine as engines
 from .ingest import Dataset, read_dataset
 from .metrics import REGISTRY, Period, Result, evaluate
 from .metrics.registry import Metric
+from .stats.intervals import wilson_interval
 
 COUNT_COLUMNS = ("courses", "eligible", "recovered", "reliably_improved", "n", "lost_end",
                  "lost_follow_up", "end_interviewed", "follow_up_interviewed",
@@ -53,13 +54,16 @@ class Audit:
         """The ``report.json`` document (disclosure control as set, unless overridden)."""
         control = self.settings["disclosure_control"] if disclosure_control is None \
             else disclosure_control
+        metrics = {mid: metric_json(r, control) for mid, r in self.results.items()}
+        if control:
+            published_costs(metrics)
         return {
             "tincheck_version": __version__,
             "generated_at": self.generated_at,
             "data": self.data,
             "settings": {**self.settings, "disclosure_control": control,
                          "disclosure_rule": disclosure.RULE if control else disclosure.OFF},
-            "metrics": {mid: metric_json(r, control) for mid, r in self.results.items()},
+            "metrics": metrics,
             "tables": {tid: table_json(tid, rows, control) for tid, rows in self.tables.items()},
             "warnings": list(self.public_warnings if control and self.public_warnings
                              is not None else self.warnings),
@@ -139,10 +143,6 @@ def metric_json(result: Result, control: bool) -> dict:
                 value = low = high = None
             elif metric.kind == "mean":  # an exact mean can give away its exact n
                 value, low, high = (_round(x, 2) for x in (value, low, high))
-            elif metric.kind == "ratio":  # spend ÷ exact n would give away n
-                cost = result.extra.get("cost_gbp")
-                value = cost / n if cost is not None and n else _round_sig(value)
-                low, high = _round_sig(low), _round_sig(high)
         out["n"] = n
         if metric.kind == "mean":
             out["median"] = None if suppressed else result.median
@@ -161,7 +161,7 @@ def metric_json(result: Result, control: bool) -> dict:
 # Extras that are counts of people (rounded like any count), and extras that are
 # settings rather than results (kept even when the metric is suppressed).
 EXTRA_COUNTS = ("cases", "missing_last_scores")
-EXTRA_SETTINGS = ("m", "seed", "method", "scale", "imputed_columns", "cost_gbp")
+EXTRA_SETTINGS = ("m", "seed", "method", "scale", "imputed_columns", "cost_gbp", "over")
 
 
 EXTRA_MEANS = ("mean_first", "mean_last", "sd_first", "sd_last")
@@ -185,11 +185,29 @@ def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def _round_sig(value: float | None, figures: int = 2) -> float | None:
-    """``value`` to ``figures`` significant figures (12,759 → 13,000)."""
-    if value is None or value == 0 or value != value:
-        return value
-    return float(f"{value:.{figures - 1}e}")
+def published_costs(metrics: dict) -> None:
+    """Cost per outcome recomputed from the published counts, so that it gives away no
+    exact count (spend ÷ an exact count would): spend ÷ (Ê × p̂), p̂ = rounded numerator
+    ÷ rounded denominator of the outcome's share, interval from p̂'s Wilson interval on
+    those counts (Ê = rounded count of ended referrals). Changes ``metrics`` (the
+    report.json metrics) in place."""
+    ended = (metrics.get("funnel.referrals_ended") or {}).get("value")
+    for m in metrics.values():
+        cost = m.get("cost_gbp")
+        if m.get("kind") != "ratio" or cost is None or m.get("value") is None:
+            continue
+        if not m.get("over"):
+            m.update(value=cost / ended if ended else None, ci_low=None, ci_high=None)
+            continue
+        share = metrics.get(m["over"]) or {}
+        k, n = share.get("numerator"), share.get("denominator")
+        if not ended or share.get("suppressed") or not k or not n:
+            m.update(value=None, ci_low=None, ci_high=None,
+                     suppressed=bool(share.get("suppressed")))
+            continue
+        low, high = wilson_interval(k, n)
+        m.update(value=cost / (ended * k / n), ci_low=cost / (ended * high),
+                 ci_high=cost / (ended * low) if low else None)
 
 
 def table_json(table_id: str, rows: list[dict], control: bool) -> list[dict]:
