@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.test-installed: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,spark]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -23,7 +23,7 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/tincheck demo
 
 test: $(VENV)/.test-installed
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache

@@ -35,3 +35,39 @@ def reference_dir(shared_dir) -> Path:
     if not path.is_dir():
         pytest.skip(f"reference data not found in {path}")
     return path
+
+
+REQUIRE_SPARK = os.environ.get("TINCHECK_REQUIRE_SPARK") == "1"
+
+
+@pytest.fixture(scope="session")
+def spark_session():
+    """One local Spark session for the test run (skipped without pyspark and Java,
+    unless TINCHECK_REQUIRE_SPARK=1, when their absence fails the run)."""
+    from tincheck import engine
+
+    try:
+        session = engine.spark_session()
+    except engine.EngineUnavailable as exc:
+        if REQUIRE_SPARK:
+            pytest.fail(f"TINCHECK_REQUIRE_SPARK=1 but Spark cannot run: {exc}")
+        pytest.skip(f"Spark tests skipped: {exc}")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(params=["duckdb", pytest.param(
+    "spark", marks=[pytest.mark.spark, pytest.mark.xdist_group("spark")])])
+def backend(request):
+    """Run a test on every engine; a ``notyet``/``notimpl`` marker naming the engine
+    turns it into a strict expected failure with the exception it must raise."""
+    name = request.param
+    for marker in ("notyet", "notimpl"):
+        for mark in request.node.iter_markers(marker):
+            if name in mark.args[0]:
+                request.applymarker(pytest.mark.xfail(
+                    strict=True, raises=mark.kwargs["raises"],
+                    reason=f"{marker} on {name}: {mark.kwargs['reason']}"))
+    if name == "spark":
+        return name, request.getfixturevalue("spark_session")
+    return name, None

@@ -96,9 +96,12 @@ def spark_session(master: str | None = None, *, app_name: str = "tincheck"):
     warehouse = tempfile.mkdtemp(prefix="tincheck-warehouse-")
     builder = (SparkSession.builder.master(master or "local[2]").appName(app_name)
                .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.warehouse.dir", warehouse)
-               .config("spark.sql.shuffle.partitions", "8")
+               # few partitions: tincheck's shuffles are small after the first joins,
+               # and each partition costs a task (adaptive execution coalesces anyway)
+               .config("spark.sql.shuffle.partitions", "4")
                .config("spark.driver.memory", os.environ.get("TINCHECK_SPARK_MEMORY", "4g")))
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")

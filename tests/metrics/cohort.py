@@ -102,8 +102,9 @@ class Referral:
 
 
 class Cohort:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, backend=("duckdb", None)):
         self.folder = folder
+        self.engine, self.spark_session = backend
         self.rows = {name: [] for name in COLUMNS}
         self.n = 0
 
@@ -133,6 +134,8 @@ class Cohort:
 
     def audit(self, **kwargs) -> tincheck.Audit:
         kwargs.setdefault("disclosure_control", False)
+        if self.engine == "spark":
+            kwargs.update(engine="spark", spark_session=self.spark_session)
         return tincheck.audit(self.write(), **kwargs)
 
 

@@ -74,16 +74,16 @@ def test_a_non_independent_assessors_interview_is_excluded_unless_any(cohort):
     assert "ANY assessor" in wide.warnings[0]
 
 
-def test_durable_loss_needs_both_end_and_follow_up(cohort):
-    (cohort.referral().interview("baseline", 1, {"depression": PRESENT})
+def test_durable_loss_needs_both_end_and_follow_up(any_cohort):
+    (any_cohort.referral().interview("baseline", 1, {"depression": PRESENT})
      .interview("end", 119, {"depression": ABSENT})
      .interview("follow_up", 300, {"depression": ABSENT}, months_after_end=6))
-    (cohort.referral().interview("baseline", 1, {"depression": PRESENT})
+    (any_cohort.referral().interview("baseline", 1, {"depression": PRESENT})
      .interview("end", 119, {"depression": ABSENT})
      .interview("follow_up", 300, {"depression": PRESENT}, months_after_end=6))
-    (cohort.referral().interview("baseline", 1, {"depression": PRESENT})
+    (any_cohort.referral().interview("baseline", 1, {"depression": PRESENT})
      .interview("follow_up", 300, {"depression": ABSENT}, months_after_end=6))
-    a = cohort.audit()
+    a = any_cohort.audit()
     assert fraction(a, "diagnostic.durable_loss_itt") == (1, 3)
     assert fraction(a, "diagnostic.lost_index_follow_up_itt") == (2, 3)
     assert fraction(a, "diagnostic.lost_index_end_itt") == (2, 3)

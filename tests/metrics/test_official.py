@@ -10,11 +10,11 @@ from __future__ import annotations
 from .cohort import fraction
 
 
-def test_not_at_caseness_stays_out_of_the_recovery_denominator(cohort):
-    cohort.referral().treatments(2).phq9(8, 4).gad7(6, 3)        # not at caseness
-    cohort.referral().treatments(2).phq9(15, 5).gad7(10, 4)      # recovered
-    cohort.referral().treatments(3).phq9(15, 12).gad7(10, 9)     # at caseness, not recovered
-    a = cohort.audit()
+def test_not_at_caseness_stays_out_of_the_recovery_denominator(any_cohort):
+    any_cohort.referral().treatments(2).phq9(8, 4).gad7(6, 3)        # not at caseness
+    any_cohort.referral().treatments(2).phq9(15, 5).gad7(10, 4)      # recovered
+    any_cohort.referral().treatments(3).phq9(15, 12).gad7(10, 9)     # at caseness, not recovered
+    a = any_cohort.audit()
     assert a.value("official.finished_course") == 3
     assert a.value("official.not_at_caseness") == 1
     assert a.value("official.at_caseness") == 2
@@ -33,11 +33,11 @@ def test_caseness_on_the_adsm_only(cohort):
     assert fraction(a, "official.reliable_improvement_rate") == (1, 1)
 
 
-def test_adsm_with_one_score_falls_back_to_gad7(cohort):
+def test_adsm_with_one_score_falls_back_to_gad7(any_cohort):
     # panic: one PDSS score (20, a case) cannot pair, so GAD-7 (6 -> 3, not a case) is
     # the anxiety measure; PHQ-9 9 is not a case either, so: not at caseness.
-    cohort.referral(problem="F41.0").treatments(2).phq9(9, 4).gad7(6, 3).scores("PDSS", 20)
-    a = cohort.audit()
+    any_cohort.referral(problem="F41.0").treatments(2).phq9(9, 4).gad7(6, 3).scores("PDSS", 20)
+    a = any_cohort.audit()
     assert a.value("official.not_at_caseness") == 1
     assert fraction(a, "official.recovery_rate") == (0, 0)
 

@@ -16,7 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from . import (audit, demo, import_redcap, meta, published,  # noqa: E402,F401
+from . import (audit, demo, import_redcap, meta, published, synth,  # noqa: E402,F401
                validate)  # (modules register their commands)
 
 

@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 
 from ..auditing import audit as run_audit
+from ..engine import EngineUnavailable
 from ..ingest import DataError
 from ..pseudonymise import PseudonymKeyError
 from ..report.audit import write_report
@@ -38,6 +39,10 @@ def audit(
     seed: int = typer.Option(20260101, "--seed", help="Seed of the multiple imputation."),
     benchmarks: Path = typer.Option(None, "--benchmarks", exists=True, dir_okay=False,
                                     help="CSV of extra benchmarks for the effect sizes."),
+    engine: str = typer.Option("duckdb", "--engine",
+                               help="duckdb (default) or spark: the same metric definitions."),
+    spark_master: str = typer.Option(None, "--spark-master", metavar="URL",
+                                     help="Spark master (default local[2])."),
     key_file: Path = typer.Option(None, "--key-file", help="File holding the pseudonym key."),
 ) -> None:
     """Audit a service: official figures reproduced, and the honest ones beside them.
@@ -49,7 +54,8 @@ def audit(
     """
     try:
         with steps() as step:
-            result = run_audit(data_dir, period=period, data_end=data_end,
+            result = run_audit(data_dir, period=period, data_end=data_end, engine=engine,
+                               spark_master=spark_master,
                                disclosure_control=not no_disclosure_control,
                                assessors=assessors, imputations=imputations,
                                imputation_seed=seed, benchmarks=benchmarks, key_file=key_file,
@@ -60,7 +66,7 @@ def audit(
                      "Fix them and run again:")
         print_report(exc.report)
         raise typer.Exit(2) from None
-    except (PseudonymKeyError, ValueError) as exc:
+    except (PseudonymKeyError, ValueError, EngineUnavailable) as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     doc = result.to_json()

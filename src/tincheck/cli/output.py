@@ -12,6 +12,7 @@ from rich.table import Table
 
 from ..auditing import format_value
 from ..ingest import ValidationReport
+from ..report.page import SYNTHETIC_NOTICE
 
 HEADLINE = (
     ("official.recovery_rate", "What it says on the tin: official recovery"),
@@ -43,7 +44,10 @@ def findings_table(report: ValidationReport, limit: int = 50) -> Table:
 
 
 def print_report(report: ValidationReport, limit: int = 50) -> None:
-    """Errors (first ``limit`` and the count of the rest), then warnings."""
+    """The synthetic-data notice if any, errors (first ``limit`` and the count of the
+    rest), then warnings."""
+    if report.synthetic:
+        console.print(f"[bold yellow]{SYNTHETIC_NOTICE}[/bold yellow]", highlight=False)
     if report.errors:
         console.print(findings_table(report, limit))
         shown = len(report.error_lines(limit))

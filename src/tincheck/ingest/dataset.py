@@ -151,6 +151,7 @@ def _load(path: str | Path, key_file=None, today: _dt.date | None = None
     for finding in table_findings(connection, files, set(supplied), today=today):
         report.add(finding)
     manifest = _read_manifest(folder, report)
+    report.synthetic = bool(manifest and manifest.get("synthetic"))
     dataset = Dataset(folder, connection, {n: r.source for n, r in raws.items()},
                       supplied, report, manifest)
     return dataset, report

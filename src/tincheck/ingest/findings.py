@@ -68,9 +68,13 @@ class Finding:
 
 @dataclass
 class ValidationReport:
-    """Every finding of one validation run."""
+    """Every finding of one validation run.
+
+    ``synthetic`` is true when the folder's manifest.json marks it as synthetic data.
+    """
 
     findings: list[Finding] = field(default_factory=list)
+    synthetic: bool = False
 
     def add(self, finding: Finding | None) -> None:
         if finding is not None and finding.count > 0:
@@ -103,6 +107,7 @@ class ValidationReport:
         shown = self.error_lines(limit)
         return {
             "ok": self.ok,
+            "synthetic": self.synthetic,
             "error_count": self.error_count,
             "errors_shown": len(shown),
             "errors": shown,

@@ -70,8 +70,36 @@ def run_checks(con, checks: list[Check]) -> list[Finding]:
 
 # ------------------------------------------------------------------ column rules
 
+def parsed_name(column: Column) -> str:
+    return quote_ident(f"p_{column.name}")
+
+
+def stage_parsed(con, raw: RawTable, table: Table) -> None:
+    """Add every canonical column's parsed value to the raw table (as ``p_<name>``).
+
+    Parsing once, here, serves both the checks (a value present but unreadable) and
+    the canonical table, so what is checked is exactly what is loaded.
+    """
+    parsed = []
+    for column in table.columns:
+        col = raw.raw_column(column.name)
+        if col is None:
+            continue
+        expr = parse_sql(column, col, raw.raw_type(column.name))
+        parsed.append(f"CAST({expr} AS {SQL_TYPES[column.type]}) AS {parsed_name(column)}")
+    if not parsed:
+        return
+    view = quote_ident(raw.view)
+    staged = quote_ident(raw.view + "_parsed")
+    con.execute(f"CREATE OR REPLACE TABLE {staged} AS SELECT *, {', '.join(parsed)} "
+                f"FROM {view}")
+    con.execute(f"DROP TABLE {view}")
+    con.execute(f"ALTER TABLE {staged} RENAME TO {view}")
+
+
 def column_findings(con, raw: RawTable, table: Table) -> list[Finding]:
     """Required values present, values readable as their type, codes known, ranges."""
+    stage_parsed(con, raw, table)
     checks: list[Check] = []
     file, view = raw.source.name, quote_ident(raw.view)
     for column in table.columns:
@@ -79,9 +107,8 @@ def column_findings(con, raw: RawTable, table: Table) -> list[Finding]:
         if col is None:
             continue
         header = raw.header.header_of(column.name)
-        raw_type = raw.raw_type(column.name)
-        text = text_sql(col, raw_type)
-        parsed = parse_sql(column, col, raw_type)
+        text = text_sql(col, raw.raw_type(column.name))
+        parsed = parsed_name(column)
         if column.required:
             checks.append(Check(
                 "error", "required_value", file, header,
@@ -117,13 +144,17 @@ def _type_rule(column: Column) -> str:
 
 
 def build_canonical(con, raw: RawTable | None, table: Table) -> None:
-    """Create the canonical table from the raw view (empty and typed if no file)."""
+    """Create the canonical table from the staged raw table (empty and typed if none).
+
+    The raw table's parsed columns (:func:`stage_parsed`) become the canonical
+    columns; unknown extra columns are kept under their header; the raw table is
+    then dropped.
+    """
     select = []
     for column in table.columns:
-        col = raw.raw_column(column.name) if raw is not None else None
-        expr = (parse_sql(column, col, raw.raw_type(column.name)) if col is not None
-                else "NULL")
-        select.append(f"CAST({expr} AS {SQL_TYPES[column.type]}) AS {quote_ident(column.name)}")
+        present = raw is not None and raw.raw_column(column.name) is not None
+        expr = parsed_name(column) if present else f"CAST(NULL AS {SQL_TYPES[column.type]})"
+        select.append(f"{expr} AS {quote_ident(column.name)}")
     if raw is None:
         select.append(f"CAST(NULL AS BIGINT) AS {SOURCE_ROW}")
         con.execute(f"CREATE OR REPLACE TABLE {table.name} AS SELECT {', '.join(select)} "
@@ -138,7 +169,8 @@ def build_canonical(con, raw: RawTable | None, table: Table) -> None:
         select.append(f"{quote_ident(f'c{index}')} AS {quote_ident(name)}")
     select.append(SOURCE_ROW)
     con.execute(f"CREATE OR REPLACE TABLE {table.name} AS SELECT {', '.join(select)} "
-                f"FROM {quote_ident(raw.view)} ORDER BY {SOURCE_ROW}")
+                f"FROM {quote_ident(raw.view)}")
+    con.execute(f"DROP TABLE IF EXISTS {quote_ident(raw.view)}")
 
 
 # ------------------------------------------------------------------ table rules
@@ -166,11 +198,13 @@ def table_findings(con, files: dict[str, str], supplied: set[str],
     for table, key in (("referrals", "referral_id"), ("appointments", "appointment_id"),
                        ("therapists", "therapist_id")):
         if table in supplied:
+            # grouping finds the (rare) repeated keys; only their rows are joined back
             add("error", "duplicate_key", files[table], key,
                 f"a unique {key}; the value is withheld and repeats an earlier row (shown)",
-                f"SELECT source_row, 'same as row ' || first AS value FROM ("
-                f"SELECT source_row, min(source_row) OVER (PARTITION BY {key}) AS first "
-                f"FROM {table} WHERE {key} IS NOT NULL) WHERE source_row > first")
+                f"SELECT t.source_row, 'same as row ' || d.first AS value FROM {table} t "
+                f"JOIN (SELECT {key}, min(source_row) AS first FROM {table} "
+                f"WHERE {key} IS NOT NULL GROUP BY {key} HAVING count(*) > 1) d "
+                f"ON t.{key} = d.{key} WHERE t.source_row > d.first")
     links = [("appointments", "referral_id", "referrals", "referral_id"),
              ("measures", "referral_id", "referrals", "referral_id"),
              ("measures", "appointment_id", "appointments", "appointment_id"),
@@ -269,9 +303,11 @@ def interview_checks(file: str) -> list[Check]:
             "error", "interview_inconsistent", file, column,
             f"the same {column} on every row of one interview_id (the first row of the "
             "interview differs)",
+            # values that are missing or unreadable are reported by the column rules
             f"SELECT source_row, {value} AS value FROM (SELECT source_row, {column}, "
-            f"first_value({column}) OVER (PARTITION BY interview_id ORDER BY source_row) "
-            f"AS first FROM interviews) WHERE {column} IS DISTINCT FROM first",
+            f"first_value({column} IGNORE NULLS) OVER (PARTITION BY interview_id ORDER BY "
+            f"source_row ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS first "
+            f"FROM interviews) WHERE {column} <> first",
             withheld=withheld))
     checks.append(Check(
         "error", "interview_duplicate_disorder", file, "disorder",

@@ -8,7 +8,8 @@ read with openpyxl (DuckDB's Excel extension needs the network to install).
 Loading keeps every value as found (text for CSV and workbooks, the stored type for
 Parquet), except that NHS numbers are replaced by keyed pseudonyms in the same
 statement that reads the file, so a raw NHS number never lands in a table. Each
-loaded table gets a view ``rawv_<table>`` adding ``source_row`` (spreadsheet row).
+loaded file becomes a table ``rawv_<table>`` adding ``source_row`` (spreadsheet row);
+rows with no values at all are dropped from it, with a warning.
 """
 
 from __future__ import annotations
@@ -196,7 +197,12 @@ def _identifier_select(index: int, header: HeaderMap, key: bytes | None,
     predicate = pseudonymise.contains_nhs_number_sql(text)
     replacement = (pseudonymise.pseudonym_sql(text, key) if key is not None
                    else quote_literal(NHS_MARKER))
-    return f"CASE WHEN {predicate} THEN {replacement} ELSE {text} END"
+    # a cheap regular expression first: only values with ten digits in the 3-3-4
+    # layout go on to the check-digit test (CASE evaluates later branches only for
+    # the rows that reach them)
+    return (f"CASE WHEN {text} IS NULL OR NOT regexp_matches({text}, "
+            f"'[0-9]{{3}}[ -]?[0-9]{{3}}[ -]?[0-9]{{4}}') THEN {text} "
+            f"WHEN {predicate} THEN {replacement} ELSE {text} END")
 
 
 def _select_list(header: HeaderMap, table: str, key: bytes | None,
@@ -234,21 +240,22 @@ def _finish(con, source: SourceFile, header: HeaderMap, key: bytes | None,
     if header.source_row is not None:
         row_sql = _carried_row_numbers(con, source, header, relation, types, findings) or row_sql
     if row_map is None:
-        numbered = f"SELECT *, {row_sql} AS source_row FROM {relation}"
+        numbered = f"SELECT *, {row_sql} AS source_row, {empty} AS _empty FROM {relation}"
     else:
-        numbered = (f"SELECT r.*, m.source_row FROM {relation} r "
+        numbered = (f"SELECT r.*, m.source_row, {empty} AS _empty FROM {relation} r "
                     f"JOIN {row_map} m ON m.k = r.rowid")
-    con.execute(f"CREATE OR REPLACE VIEW {quote_ident(view + '_all')} AS {numbered}")
+    # one table, numbered and flagged in one pass; every later rule reads it
+    con.execute(f"CREATE OR REPLACE TABLE {quote_ident(view)} AS {numbered}")
+    con.execute(f"DROP TABLE IF EXISTS {relation}")
     empty_rows = con.execute(
-        f"SELECT source_row FROM {quote_ident(view + '_all')} WHERE {empty} "
+        f"SELECT source_row FROM {quote_ident(view)} WHERE _empty "
         f"ORDER BY source_row").fetchall()
     if empty_rows:
         findings.append(Finding(
             "warning", "empty_rows", source.name, None,
             "rows with no values at all were ignored", count=len(empty_rows),
             examples=tuple(Example(r[0]) for r in empty_rows[:50])))
-    con.execute(f"CREATE OR REPLACE VIEW {quote_ident(view)} AS SELECT * FROM "
-                f"{quote_ident(view + '_all')} WHERE NOT ({empty})")
+        con.execute(f"DELETE FROM {quote_ident(view)} WHERE _empty")
     rows = con.execute(f"SELECT count(*) FROM {quote_ident(view)}").fetchone()[0]
     raw = RawTable(source, view, header, types, rows, structure_ok)
     return raw, findings

@@ -133,6 +133,22 @@ def adsm(problem_descriptor: ir.StringValue) -> ir.StringValue:
     return ibis.cases(*branches, else_=ibis.literal(FALLBACK_ANXIETY_MEASURE))
 
 
+# ---------------------------------------------------------------- order
+
+ORDER_ORIGIN = _dt.date(1900, 1, 1)
+ROWS_PER_DAY = 10_000_000_000  # source_row < 10^10: the key is unique and ordered
+
+
+def order_key(date: ir.DateValue, source_row: ir.IntegerValue) -> ir.IntegerValue:
+    """One integer ordering records by (date, source_row): days × 10¹⁰ + source_row.
+
+    "First" and "last" rules become ``argmin``/``argmax`` over this key (DuckDB
+    ``arg_min``, Spark ``min_by``): an aggregate instead of a sorted window.
+    """
+    days = date.delta(ibis.literal(ORDER_ORIGIN), unit="day").cast("int64")
+    return days * ROWS_PER_DAY + source_row
+
+
 # ---------------------------------------------------------------- contacts
 
 def contacts_in_referral(t: Tables) -> ir.Table:
@@ -141,7 +157,7 @@ def contacts_in_referral(t: Tables) -> ir.Table:
     Adds ``attended`` (attended or late_seen, any kind except follow_up) and
     ``treatment`` (attended, of a treatment kind, not employment support), the
     contact's effective ``step`` (its intensity, else its therapy type's group), and
-    ``seq``: its order among the referral's treatment contacts by (date, source_row).
+    ``key``: its order by (date, source_row) (:func:`order_key`).
     """
     a, r = t.appointments, t.referrals.select("referral_id", "received_date", "ended_date")
     j = a.join(r, "referral_id")
@@ -151,29 +167,39 @@ def contacts_in_referral(t: Tables) -> ir.Table:
         j.therapy_type.isnull() | (j.therapy_type != "employment_support"))
     group = ibis.cases(*[(j.therapy_type.isin(codes.in_group("therapy_type", g)), g)
                          for g in ("low", "high")], else_=ibis.null("string"))
-    j = j.mutate(attended=attended, treatment=treatment,
-                 step=j.intensity.fill_null(group),
-                 self_help=j.therapy_type.isin(codes.SELF_HELP_THERAPIES).fill_null(False))
-    order = ibis.window(group_by=[j.referral_id, j.treatment], order_by=[j.date, j[SOURCE_ROW]])
-    return j.mutate(seq=ibis.row_number().over(order))
+    return j.mutate(attended=attended, treatment=treatment,
+                    step=j.intensity.fill_null(group),
+                    self_help=j.therapy_type.isin(codes.SELF_HELP_THERAPIES).fill_null(False),
+                    key=order_key(j.date, j[SOURCE_ROW]))
 
 
 def contact_summary(t: Tables) -> ir.Table:
-    """One row per referral with contacts: counts, first/second treatment dates, mix."""
+    """One row per referral with contacts: counts, first/second treatment dates, mix.
+
+    ``first_low_key``/``last_high_key`` order its first low-intensity and last
+    high-intensity treatment contacts (stepped up when the first comes before the
+    last).
+    """
     c = contacts_in_referral(t)
     tr = c.treatment
-    return c.group_by("referral_id").aggregate(
+    summary = c.group_by("referral_id").aggregate(
         attended_contacts=c.attended.cast("int64").sum(),
         treatment_contacts=tr.cast("int64").sum(),
-        first_treatment_date=c.date.min(where=tr & (c.seq == 0)),
-        second_treatment_date=c.date.min(where=tr & (c.seq == 1)),
+        first_treatment_date=c.date.min(where=tr),
+        first_treatment_key=c.key.min(where=tr),
         low_treatment_contacts=(tr & (c.step == "low")).cast("int64").sum(),
         high_treatment_contacts=(tr & (c.step == "high")).cast("int64").sum(),
         self_help_contacts=(tr & c.self_help).cast("int64").sum(),
         telephone_contacts=(tr & (c.medium == "telephone")).cast("int64").sum(),
-        first_low_seq=c.seq.min(where=tr & (c.step == "low")),
-        last_high_seq=c.seq.max(where=tr & (c.step == "high")),
+        first_low_key=c.key.min(where=tr & (c.step == "low")),
+        last_high_key=c.key.max(where=tr & (c.step == "high")),
     )
+    # the second treatment contact: the earliest after the first, by key
+    firsts = summary.select("referral_id", "first_treatment_key")
+    later = c.filter(tr).join(firsts, "referral_id")
+    later = later.filter(later.key > later.first_treatment_key)
+    second = later.group_by("referral_id").aggregate(second_treatment_date=later.date.min())
+    return summary.left_join(second, "referral_id").drop("referral_id_right")
 
 
 def modal_therapy(t: Tables) -> ir.Table:
@@ -184,10 +210,10 @@ def modal_therapy(t: Tables) -> ir.Table:
     """
     c = contacts_in_referral(t)
     c = c.filter(c.treatment).mutate(therapy=c.therapy_type.fill_null("not_recorded"))
-    per = c.group_by(["referral_id", "therapy"]).aggregate(contacts=c.seq.count(),
-                                                          last_seq=c.seq.max())
+    per = c.group_by(["referral_id", "therapy"]).aggregate(contacts=c.key.count(),
+                                                          last_key=c.key.max())
     rank = ibis.window(group_by=per.referral_id,
-                       order_by=[ibis.desc(per.contacts), ibis.desc(per.last_seq)])
+                       order_by=[ibis.desc(per.contacts), ibis.desc(per.last_key)])
     per = per.mutate(rank=ibis.row_number().over(rank))
     return per.filter(per.rank == 0).select("referral_id", "therapy")
 
@@ -209,16 +235,9 @@ def scores_in_referral(t: Tables) -> ir.Table:
 def first_and_last(t: Tables) -> ir.Table:
     """Per referral × instrument: number of scores, first and last by (date, source_row)."""
     s = scores_in_referral(t)
-    forward = ibis.window(group_by=[s.referral_id, s.instrument],
-                          order_by=[s.date, s[SOURCE_ROW]])
-    backward = ibis.window(group_by=[s.referral_id, s.instrument],
-                           order_by=[ibis.desc(s.date), ibis.desc(s[SOURCE_ROW])])
-    s = s.mutate(k_first=ibis.row_number().over(forward), k_last=ibis.row_number().over(backward))
+    key = order_key(s.date, s[SOURCE_ROW])
     return s.group_by(["referral_id", "instrument"]).aggregate(
-        n=s.score.count(),
-        first=s.score.max(where=s.k_first == 0),
-        last=s.score.max(where=s.k_last == 0),
-    )
+        n=s.score.count(), first=s.score.argmin(key), last=s.score.argmax(key))
 
 
 def _measure_columns(fl: ir.Table, instrument: str, prefix: str) -> ir.Table:

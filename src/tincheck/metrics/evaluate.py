@@ -22,7 +22,7 @@ from .. import engine
 from ..stats.intervals import mean_t_interval, wilson_interval
 from . import (delivery, diagnostic, effect, funnel, imputation, itt,  # noqa: F401
                official, rereferral, sensitivity, value)
-from .blocks import Period, Tables, parameters_sql, parameters_table
+from .blocks import Period, Tables, order_key, parameters_sql, parameters_table
 from .outcomes import referral_outcomes, with_rereferrals
 from .registry import DERIVED, REGISTRY, Result
 
@@ -38,11 +38,13 @@ class Context:
 
 
 def latest_date(backend, t: Tables) -> _dt.date | None:
-    """The latest date anywhere in referrals, appointments and measures."""
+    """The latest date anywhere in referrals, appointments and measures (one query)."""
     r, a, m = t.referrals, t.appointments, t.measures
-    maxima = [backend.execute(r.received_date.max()), backend.execute(r.ended_date.max()),
-              backend.execute(a.date.max()), backend.execute(m.date.max())]
-    dates = [_as_date(d) for d in maxima if d is not None and not _isnan(d)]
+    expr = (r.aggregate(received=r.received_date.max(), ended=r.ended_date.max())
+            .cross_join(a.aggregate(appointment=a.date.max()))
+            .cross_join(m.aggregate(measure=m.date.max())))
+    row = engine.fetch(backend, engine.compiled_sql(backend, "latest_date", lambda: expr))
+    dates = [_as_date(d) for d in row.iloc[0].tolist() if d is not None and not _isnan(d)]
     return max(dates) if dates else None
 
 
@@ -70,10 +72,13 @@ def working_table(t: Tables | None = None):
     """The working-table expression: outcomes, re-referrals and client counts."""
     t = t or Tables()
     o = with_rereferrals(referral_outcomes(t, parameters_table()), t.referrals)
-    clients = ibis.window(group_by=o.client_id)
-    order = ibis.window(group_by=o.client_id, order_by=[o.received_date, o.source_row])
-    return o.mutate(client_referrals=o.referral_id.count().over(clients),
-                    client_rank=ibis.row_number().over(order))
+    # per client: how many referrals, and which is the first (by received date, row)
+    key = order_key(o.received_date, o.source_row)
+    clients = o.mutate(key=key).group_by("client_id").aggregate(
+        client_referrals=o.referral_id.count(), first_key=key.min())
+    o = o.mutate(key=key).left_join(clients, "client_id").drop("client_id_right")
+    return o.mutate(client_rank=ibis.cases((o.key == o.first_key, 0), else_=1)).drop(
+        "key", "first_key")
 
 
 @functools.lru_cache(maxsize=1)

@@ -94,7 +94,7 @@ def referral_outcomes(t: Tables, parameters: ir.Table | None = None) -> ir.Table
                                                                           j.itt_anx_last),
         wait_days=j.first_treatment_date.delta(j.received_date, unit="day"),
         second_wait_days=j.second_treatment_date.delta(j.first_treatment_date, unit="day"),
-        stepped_up=(j.first_low_seq < j.last_high_seq).fill_null(False),
+        stepped_up=(j.first_low_key < j.last_high_key).fill_null(False),
     )
     return j.mutate(
         official_recovered=j.finished & j.recovered,

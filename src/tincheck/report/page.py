@@ -110,6 +110,15 @@ def banner(text: str, alert: bool = False) -> str:
     return f'<div class="banner{" alert" if alert else ""}" role="note">{esc(text)}</div>'
 
 
+SYNTHETIC_NOTICE = ("Synthetic data: made by tincheck synth, no real person is in it, and "
+                    "its figures describe a model, not a service.")
+
+
+def synthetic_banner() -> str:
+    """The banner every page made from synthetic data carries at its top."""
+    return banner(SYNTHETIC_NOTICE, alert=True)
+
+
 def empty(text: str) -> str:
     """The one line a section shows when it has no data."""
     return f'<p class="empty">{esc(text)}</p>'
@@ -177,12 +186,17 @@ class Section:
 
 @dataclass
 class Page:
-    """An HTML report page: a title, a header block and numbered sections."""
+    """An HTML report page: a title, a header block and numbered sections.
+
+    ``synthetic`` (set it from ``Dataset.synthetic``, read from the data folder's
+    manifest) puts the synthetic-data banner at the top of the page.
+    """
 
     title: str
     lede: str = ""
     header_blocks: list[str] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
+    synthetic: bool = False
 
     def section(self, id: str, title: str, *blocks: str) -> Section:
         section = Section(id, title, list(blocks))
@@ -197,6 +211,8 @@ class Page:
             f'<h2 id="{esc(s.id)}-h">{esc(s.title)}</h2>{"".join(s.blocks)}</section>'
             for s in self.sections)
         lede = f'<p class="lede">{esc(self.lede)}</p>' if self.lede else ""
+        if self.synthetic:
+            lede = synthetic_banner() + lede
         nav = (f'<nav class="toc" aria-label="Contents"><ol>{toc}</ol></nav>'
                if len(self.sections) > 2 else "")
         return (

@@ -49,7 +49,8 @@ def render_html(doc: dict) -> str:
     services = d.data.get("services") or []
     name = services[0] if len(services) == 1 else f"{len(services)} services"
     page = Page(title=f"tincheck audit: {name}" if services else "tincheck audit",
-                lede=LEDE, header_blocks=header(d, doc.get("tincheck_version", __version__)))
+                lede=LEDE, header_blocks=header(d, doc.get("tincheck_version", __version__)),
+                synthetic=bool(d.data.get("synthetic")))
     for section_id, title, build in SECTIONS:
         page.section(section_id, title, *build(d))
     return page.render()

@@ -15,8 +15,6 @@ from ...metrics.docs import FAMILIES
 from ..page import banner, esc, paragraph
 from .document import DASH, Doc, html_table, num
 
-SYNTHETIC = ("Synthetic data: made by tincheck synth, no real person is in it, and its "
-             "figures describe a model, not a service.")
 FAMILY_NAMES = {
     "funnel": "What happened to everyone referred", "official": "Official NHS measures",
     "itt": "Everyone referred as a case", "sensitivity": "Missing data",
@@ -68,12 +66,10 @@ REFERENCES = [
 # ------------------------------------------------------------------ header
 
 def header(doc: Doc, version: str) -> list[str]:
-    """Header blocks: synthetic-data banner, what was audited, and how."""
+    """Header blocks: what was audited, and how (the page itself carries the
+    synthetic-data banner)."""
     data, settings = doc.data, doc.settings
     blocks = []
-    if data.get("synthetic"):
-        notice = (data.get("manifest") or {}).get("notice") or SYNTHETIC
-        blocks.append(banner(notice, alert=True))
     if not settings.get("disclosure_control"):
         blocks.append(banner(disclosure.OFF, alert=True))
     services = data.get("services") or []

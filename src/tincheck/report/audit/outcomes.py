@@ -359,11 +359,11 @@ def _by_disorder_chart(rows: list[dict]) -> tuple[str, str]:
     highs = [r.high for r in chart_rows if not missing(r.high)]
     top = min(1.0, math.ceil((max(highs + [SCOTT_2018]) + 0.05) * 10) / 10)
     svg = charts.interval_chart(
-        chart_rows, "Loss of each disorder present at baseline", xlim=(0.0, top),
+        chart_rows, "Loss of each disorder present at baseline",
         f"Percentages with 95% intervals, ITT over everyone with the disorder at baseline. "
         f"{described}. Dashed line: 9.2% in Scott (2018).",
         xlabel="no longer present, per cent with 95% interval",
-        references=((SCOTT_2018, "Scott 2018: 9.2%"),), width=8.2)
+        references=((SCOTT_2018, "Scott 2018: 9.2%"),), width=8.2, xlim=(0.0, top))
     return svg, ("For each disorder present at baseline (people in brackets), the share in "
                  "whom it was no longer present at the end (vermillion circles) and at "
                  "follow-up (pink triangles); no interview counts as not lost. Groups under 5 "
