@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
 from ..charts import INK, MUTED, PALETTE, new_figure, style, to_svg
@@ -146,6 +147,8 @@ def bar_chart(bars: list[Bar], title: str, description: str, *, xlabel: str,
         ax.tick_params(axis="y", length=0)
         ax.set_xlim(0, top * 1.32)
         ax.set_ylim(0.4, n + 0.6)
+        # ticks at multiples of 5, like the counts (rounded to 5) they measure
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[5, 10], integer=True))
         ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
         ax.set_xlabel(xlabel, fontsize=FONT)
         ax.grid(axis="x", color="#e6e6e6", linewidth=0.6)

@@ -26,6 +26,7 @@ from .document import (DASH, Doc, bullet_list, count_html, count_text, html_tabl
 NHS_TARGET = 0.50            # NHS Digital (2021) guide §2.6 (benchmarks: nhs_recovery_target)
 SCOTT_2018 = 0.092           # Scott 2018, J Health Psychol 23:1136-1147 (scott2018_lost_diagnosis)
 DISORDER_LABELS = {c.value: c.label for c in DISORDER}
+NO_DATA = "no interviews"
 NO_INTERVIEWS = ("No interviews table was supplied: loss of diagnosis by independent blind "
                  "interview cannot be assessed.")
 
@@ -42,6 +43,8 @@ def _figure_text(m: dict, none: str = "not available") -> str:
 
 def _row(doc: Doc, metric_id: str, label: str, series: str, none: str = "not available"
          ) -> Row:
+    if none == NO_DATA:
+        return Row(label, text=none, series=series)
     m = doc.m(metric_id)
     return Row(label, m.get("value"), m.get("ci_low"), m.get("ci_high"),
                _figure_text(m, none), series)
@@ -68,8 +71,7 @@ def headline(doc: Doc) -> list[str]:
     if doc.settings.get("assessors") == "any":
         blocks.append(banner(ANY_ASSESSOR_WARNING, alert=True))
     blocks.append(paragraph(_headline_sentence(doc), "summary"))
-    interviews = has_interviews(doc)
-    none = "no interviews" if not interviews else "not available"
+    none = NO_DATA if not has_interviews(doc) else "not available"
     tin = [_card(doc, "official.recovery_rate", "Official recovery rate",
                  "finished a course (2+ treatment sessions) and at caseness")]
     inside = [
@@ -116,7 +118,7 @@ def headline(doc: Doc) -> list[str]:
 
 
 def _card(doc: Doc, metric_id: str, label: str, over: str, none: str = DASH) -> str:
-    m = doc.m(metric_id)
+    m = doc.m(metric_id) if none != NO_DATA else {"kind": "proportion", "value": None}
     value = value_html(m) if not missing(m.get("value")) or m.get("suppressed") else esc(none)
     ci = interval_text(m)
     base = ""
