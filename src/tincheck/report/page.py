@@ -81,6 +81,10 @@ figure.narrow { max-width: 34rem; }
 @media (max-width: 40rem) {
   nav.toc ol { columns: 1; } h1 { font-size: 1.35rem; }
   .tin-compare { grid-template-columns: 1fr; }
+  /* charts keep a legible size and scroll sideways inside their figure */
+  figure { overflow-x: auto; }
+  figure svg { min-width: 36rem; }
+  figure.narrow svg { min-width: 24rem; }
   dl.meta { grid-template-columns: 1fr; } dl.meta dd { margin-bottom: .4rem; }
 }
 @media print {
