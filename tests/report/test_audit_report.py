@@ -22,6 +22,7 @@ from tincheck.report.audit.outcomes import kappa_band
 from tincheck.report.page import SYNTHETIC_NOTICE
 from tincheck.synth import generate
 
+from ..conftest import REPO
 from ..ingest.folders import copy_example
 from .audit_pages import (compare_with_snapshot, external_references, marked_counts,
                           sections, structure, text)
@@ -248,3 +249,9 @@ def test_doc_stub_for_a_missing_metric_is_empty_not_an_error():
     d = Doc({"metrics": {}, "tables": {}, "data": {}, "settings": {}})
     assert d.m("official.recovery_rate")["value"] is None
     assert value_text(d.m("official.recovery_rate")) == "–"
+
+
+def test_docs_describe_every_section():
+    doc = (REPO / "docs" / "report.md").read_text(encoding="utf-8")
+    for _, title, _ in SECTIONS:
+        assert f"**{title}.**" in doc or f"**{title}**" in doc, title
