@@ -19,8 +19,9 @@ install: $(VENV)/.installed
 
 test-install: $(VENV)/.test-installed
 
+# Synthesise a service (20,000 referrals, seed 1), audit it, write tincheck-demo/report.html
 demo: $(VENV)/.installed
-	$(VENV)/bin/tincheck demo
+	$(VENV)/bin/tincheck demo --referrals 20000 --seed 1 --out tincheck-demo
 
 # The report's browser test opens the demo report in headless Chromium (Debian's
 # chromium and chromium-driver). Installed here when missing, as root (CI runs as

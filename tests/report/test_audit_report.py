@@ -18,7 +18,7 @@ from tincheck.auditing import ANY_ASSESSOR_WARNING, published_costs
 from tincheck.report.audit import SECTIONS, metrics_csv, render_html, write_report
 from tincheck.report.audit.document import Doc, value_text
 from tincheck.report.audit.export import COLUMNS
-from tincheck.report.audit.outcomes import kappa_band
+from tincheck.report.audit.interviews import kappa_band
 from tincheck.report.page import SYNTHETIC_NOTICE
 from tincheck.synth import generate
 

@@ -73,4 +73,5 @@ def audit(
     console.print(summary_table(doc))
     for warning in doc["warnings"]:
         console.print(f"[yellow]warning[/yellow] {escape(warning)}", highlight=False)
-    console.print(f"Wrote {paths['html']}, {paths['json']} and {paths['csv']}", highlight=False)
+    console.print(f"Wrote {paths['html']}, {paths['json']} and {paths['csv']}", highlight=False,
+                  soft_wrap=True)

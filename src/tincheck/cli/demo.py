@@ -64,7 +64,7 @@ def demo(
         errors.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
     console.print(summary_table(result.to_json()))
-    console.print(f"Synthetic data in {data}; report.json and metrics.csv beside the report.",
-                  highlight=False)
+    console.print(f"Synthetic data in {escape(str(data))}; report.json and metrics.csv "
+                  "beside the report.", highlight=False, soft_wrap=True)
     console.print(f"Report: [bold]{escape(str(paths['html']))}[/bold] "
-                  f"({elapsed_since(started)})", highlight=False)
+                  f"({elapsed_since(started)})", highlight=False, soft_wrap=True)

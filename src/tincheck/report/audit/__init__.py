@@ -16,7 +16,7 @@ from typing import Callable
 
 from ... import __version__
 from ..page import Page
-from . import outcomes, service
+from . import interviews, outcomes, service
 from .definitions import definitions, header
 from .document import Doc
 from .export import metrics_csv
@@ -27,14 +27,14 @@ SECTIONS: tuple[tuple[str, str, Callable[[Doc], list[str]]], ...] = (
     ("funnel", "2. Everyone referred", outcomes.funnel),
     ("official", "3. Official measures", outcomes.official),
     ("missing-data", "4. Missing data", outcomes.missing_data),
-    ("diagnostic", "5. Independent diagnostic outcomes", outcomes.diagnostic),
+    ("diagnostic", "5. Independent diagnostic outcomes", interviews.diagnostic),
     ("agreement", "6. Does questionnaire recovery mean the disorder has gone?",
-     outcomes.agreement),
+     interviews.agreement),
     ("effect-sizes", "7. Effect sizes against benchmarks", outcomes.effect_sizes),
     ("delivery", "8. What was delivered", service.delivery),
     ("rereferral", "9. Does it last?", service.rereferral),
     ("value", "10. Cost per outcome", service.value),
-    ("independence", "11. Independence and evidence quality", service.independence),
+    ("independence", "11. Independence and evidence quality", interviews.independence),
     ("data-quality", "12. Data quality", service.data_quality),
     ("definitions", "13. Definitions", definitions),
 )

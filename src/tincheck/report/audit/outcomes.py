@@ -1,13 +1,11 @@
 """Report sections about outcomes: the headline, the funnel, the official measures,
-missing data, independent diagnostic outcomes, agreement and effect sizes.
+missing data and effect sizes (the interview-based sections are in ``interviews``).
 
 Each function takes the :class:`~tincheck.report.audit.document.Doc` and returns the
 section's HTML blocks; a section without data returns one line saying so.
 """
 
 from __future__ import annotations
-
-import math
 
 from ...auditing import ANY_ASSESSOR_WARNING
 from ...codes import DISORDER
@@ -19,9 +17,8 @@ def narrow_figure(svg: str, caption: str) -> str:
     return figure(svg, caption).replace("<figure>", '<figure class="narrow">', 1)
 from . import charts
 from .charts import Bar, Row
-from .document import (DASH, Doc, bullet_list, count_html, count_text, html_table,
-                       interval_text, metric_table, missing, num, num_interval, pct,
-                       pct_interval, value_html, value_text)
+from .document import (DASH, Doc, count_html, count_text, html_table, interval_text,
+                       metric_table, missing, num, pct, value_html, value_text)
 
 NHS_TARGET = 0.50            # NHS Digital (2021) guide §2.6 (benchmarks: nhs_recovery_target)
 SCOTT_2018 = 0.092           # Scott 2018, J Health Psychol 23:1136-1147 (scott2018_lost_diagnosis)
@@ -278,170 +275,6 @@ def missing_data(doc: Doc) -> list[str]:
     return blocks
 
 
-# ------------------------------------------------------------------ 5. diagnostic
-
-DIAGNOSTIC = ("diagnostic.baseline_interviewed", "diagnostic.baseline_diagnosed",
-              "diagnostic.lost_index_end_itt", "diagnostic.lost_index_end_observed",
-              "diagnostic.diagnosis_free_end_observed", "diagnostic.lost_index_follow_up_itt",
-              "diagnostic.lost_index_follow_up_observed", "diagnostic.durable_loss_itt",
-              "diagnostic.back_to_usual_self_end")
-STRICT = ("diagnostic.lost_index_end_itt_strict", "diagnostic.lost_index_end_observed_strict",
-          "diagnostic.lost_index_follow_up_itt_strict",
-          "diagnostic.lost_index_follow_up_observed_strict",
-          "diagnostic.durable_loss_itt_strict")
-
-
-def diagnostic(doc: Doc) -> list[str]:
-    if not has_interviews(doc):
-        return [empty(NO_INTERVIEWS)]
-    diagnosed = doc.m("diagnostic.baseline_diagnosed")
-    if not diagnosed.get("value") and not diagnosed.get("suppressed"):
-        return [empty("No referral had an eligible baseline interview with a disorder "
-                      "present, so loss of diagnosis cannot be assessed.")]
-    blocks = []
-    if doc.settings.get("assessors") == "any":
-        blocks.append(banner(ANY_ASSESSOR_WARNING, alert=True))
-    blocks += [
-        paragraph("The minimum test that someone is back to their usual self is that they "
-                  "no longer have the disorder, judged by a standardised diagnostic "
-                  "interview by an assessor independent of the service and blind to the "
-                  "treatment received. B is everyone diagnosed at an eligible baseline "
-                  "interview; 'lost' means none of the disorders present at baseline is "
-                  "present (subthreshold counts as lost; the strict variant below needs "
-                  "absent). ITT figures count people without a later interview as not "
-                  "having lost their diagnoses."),
-        metric_table(doc, DIAGNOSTIC, "Loss of diagnosis, durability and back to usual self"),
-    ]
-    rows_by_disorder = doc.table("diagnostic.by_disorder")
-    if any(r.get("lost_end_rate") is not None or r.get("lost_follow_up_rate") is not None
-           for r in rows_by_disorder):
-        blocks.append(figure(*_by_disorder_chart(rows_by_disorder)))
-    elif rows_by_disorder:
-        blocks.append(paragraph("No chart by disorder: every disorder's group is under 5 "
-                                "people or has under 5 who lost it, so all are suppressed.",
-                                "empty"))
-    if rows_by_disorder:
-        blocks.append(_by_disorder_table(rows_by_disorder))
-    blocks.append(metric_table(doc, STRICT, "Strict variant: only 'absent' counts as lost"))
-    return blocks
-
-
-def _disorder(code) -> str:
-    return DISORDER_LABELS.get(code, str(code).replace("_", " "))
-
-
-def _table_rate_text(row: dict, stem: str) -> str:
-    rate = row.get(f"{stem}_rate")
-    if rate is None:
-        return "* suppressed" if row.get("suppressed") else DASH
-    return f"{pct(rate)} ({pct_interval(row.get(f'{stem}_ci_low'), row.get(f'{stem}_ci_high'))})"
-
-
-def _by_disorder_rows(rows: list[dict]) -> list[dict]:
-    """Disorders by number of people, largest first (suppressed groups last)."""
-    return sorted(rows, key=lambda r: (-(r.get("n") or 0), str(r["disorder"])))
-
-
-def _by_disorder_chart(rows: list[dict]) -> tuple[str, str]:
-    chart_rows = []
-    for row in _by_disorder_rows(rows):
-        n = row.get("n")
-        label = f"{_disorder(row['disorder'])} ({'*' if n is None else f'{n:,}'})"
-        for stem, name, series in (("lost_end", "end", "end"),
-                                   ("lost_follow_up", "follow-up", "follow_up")):
-            rate, low, high = (row.get(f"{stem}{k}") for k in ("_rate", "_ci_low", "_ci_high"))
-            text = "*" if rate is None else (
-                f"{pct(rate)} ({100 * low:.0f}–{pct(high)})" if low is not None else pct(rate))
-            chart_rows.append(Row(label, rate, low, high, f"{name} {text}", series,
-                                  same_line=stem == "lost_follow_up"))
-    described = "; ".join(f"{_disorder(r['disorder'])}: lost at end "
-                          f"{_table_rate_text(r, 'lost_end')}, at follow-up "
-                          f"{_table_rate_text(r, 'lost_follow_up')}"
-                          for r in _by_disorder_rows(rows))
-    highs = [r.high for r in chart_rows if not missing(r.high)]
-    top = min(1.0, math.ceil((max(highs + [SCOTT_2018]) + 0.05) * 10) / 10)
-    svg = charts.interval_chart(
-        chart_rows, "Loss of each disorder present at baseline",
-        f"Percentages with 95% intervals, ITT over everyone with the disorder at baseline. "
-        f"{described}. Dashed line: 9.2% in Scott (2018).",
-        xlabel="no longer present, per cent with 95% interval",
-        references=((SCOTT_2018, "Scott 2018: 9.2%"),), width=8.2, xlim=(0.0, top))
-    return svg, ("For each disorder present at baseline (people in brackets), the share in "
-                 "whom it was no longer present at the end (vermillion circles) and at "
-                 "follow-up (pink triangles); no interview counts as not lost. Groups under 5 "
-                 "people are suppressed.")
-
-
-def _by_disorder_table(rows: list[dict]) -> str:
-    body = [[esc(_disorder(r["disorder"])), count_html(r.get("n")),
-             f'{count_html(r.get("lost_end"))} <span class="def">of '
-             f'{count_html(r.get("end_interviewed"))} interviewed</span>',
-             esc(_table_rate_text(r, "lost_end")),
-             f'{count_html(r.get("lost_follow_up"))} <span class="def">of '
-             f'{count_html(r.get("follow_up_interviewed"))} interviewed</span>',
-             esc(_table_rate_text(r, "lost_follow_up"))]
-            for r in _by_disorder_rows(rows)]
-    return html_table(body, ["Disorder at baseline", "People", "Lost at end",
-                             "% of people (95% CI)", "Lost at follow-up",
-                             "% of people (95% CI)"],
-                      caption="Loss of each disorder (ITT: % of everyone who had it)",
-                      numeric={1, 2, 3, 4, 5})
-
-
-# ------------------------------------------------------------------ 6. agreement
-
-KAPPA_BANDS = ((0.0, "poor (less than chance)"), (0.2, "slight"), (0.4, "fair"),
-               (0.6, "moderate"), (0.8, "substantial"), (1.01, "almost perfect"))
-
-
-def kappa_band(kappa: float) -> str:
-    """Landis & Koch (1977) descriptive band for a kappa value."""
-    if kappa < 0:
-        return KAPPA_BANDS[0][1]
-    for upper, name in KAPPA_BANDS[1:]:
-        if kappa <= upper:
-            return name
-    return KAPPA_BANDS[-1][1]
-
-
-AGREEMENT = ("agreement.n", "agreement.kappa", "agreement.recovered_but_still_diagnosed",
-             "agreement.lost_diagnosis_but_not_recovered")
-
-
-def agreement(doc: Doc) -> list[str]:
-    if not has_interviews(doc):
-        return [empty(NO_INTERVIEWS)]
-    n = doc.m("agreement.n")
-    if not n.get("value") and not n.get("suppressed"):
-        return [empty("No referral had both an official outcome and an eligible end "
-                      "interview, so questionnaire recovery cannot be compared with loss of "
-                      "diagnosis.")]
-    kappa = doc.m("agreement.kappa")
-    cells = kappa.get("cells") or {}
-    still = doc.m("agreement.recovered_but_still_diagnosed")
-    described = ", ".join(f"{k.replace('_', ' ')} {count_text(v)}" for k, v in cells.items())
-    blocks = [paragraph(
-        "Does questionnaire 'recovery' mean the disorder has gone? Over people with both an "
-        "official outcome and an independent end interview, official recovery is set "
-        "against loss of the index diagnoses.")]
-    if cells:
-        blocks.append(narrow_figure(
-            charts.agreement_heatmap(
-                cells, "Official recovery against loss of diagnosis (2 × 2)",
-                f"A 2 by 2 table of counts: {described}. Kappa {_say(kappa)}. Officially "
-                f"recovered but still diagnosed: {_say(still)}."),
-            "Outlined cells are where the questionnaires and the interview agree. Counts are "
-            "rounded to the nearest 5; * marks a count under 5."))
-    if not kappa.get("suppressed") and not missing(kappa.get("value")):
-        blocks.append(paragraph(
-            f"Cohen's κ = {num(kappa['value'])} (95% CI "
-            f"{num_interval(kappa.get('ci_low'), kappa.get('ci_high'))}): "
-            f"{kappa_band(kappa['value'])} agreement beyond chance on the bands of Landis & "
-            f"Koch (1977). Officially recovered but still diagnosed: {_say(still)}."))
-    blocks.append(metric_table(doc, AGREEMENT, "Agreement"))
-    return blocks
-
-
 # ------------------------------------------------------------------ 7. effect sizes
 
 MEASURES = (("phq9", "PHQ-9 (depression)"), ("gad7", "GAD-7 (anxiety)"),
@@ -558,5 +391,4 @@ def _comparison_table(rows: list[dict]) -> str:
                       numeric={2, 3, 4})
 
 
-__all__ = ["agreement", "diagnostic", "effect_sizes", "funnel", "headline", "missing_data",
-           "official"]
+__all__ = ["effect_sizes", "funnel", "headline", "missing_data", "official"]

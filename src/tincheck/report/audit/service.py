@@ -1,5 +1,5 @@
 """Report sections about the service: what was delivered, whether it lasts, what it
-costs, how independent the evidence is, and the quality of the data.
+costs, and the quality of the data.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from . import charts
 from .charts import Bar
 from .document import (DASH, Doc, bullet_list, count_html, count_text, html_table,
                        metric_table, missing, money, num, pct, pct_interval, value_text)
-from .outcomes import NO_INTERVIEWS, has_interviews
 
 THERAPY = {c.value: c for c in THERAPY_TYPE}
 INTENSITY_COLOURS = {"low": charts.SKY, "high": charts.BLUE}
@@ -147,57 +146,6 @@ def value(doc: Doc) -> list[str]:
                   "the outcome rate it divides by."),
         metric_table(doc, VALUE, "Cost per outcome"),
     ]
-
-
-# ------------------------------------------------------------------ 11. independence
-
-def independence(doc: Doc) -> list[str]:
-    if not has_interviews(doc):
-        return [empty(NO_INTERVIEWS)]
-    rule = ("every interview, whoever the assessor (--assessors any)"
-            if doc.settings.get("assessors") == "any" else
-            "only interviews by an assessor who is both independent of the service (not "
-            "employed, paid by or otherwise tied to it) and blind to the treatment received "
-            "and the service's outcome scores")
-    blocks = [
-        paragraph(f"Which evidence counts: {rule}. A treatment counts as evidence-supported "
-                  "only with real-world studies by researchers without allegiance to it "
-                  "(Tolin et al. 2015)."),
-        metric_table(doc, ["diagnostic.eligible_interview_share"], "Eligible interviews"),
-    ]
-    eligibility = doc.table("diagnostic.interview_eligibility")
-    if eligibility:
-        blocks.append(html_table(
-            [[esc(r["interviews"]), count_html(r.get("n"))] for r in eligibility],
-            ["Interviews", "Number"], caption="Which interviews count, and why others do not",
-            numeric={1}))
-    smd = doc.table("diagnostic.representativeness")
-    if smd:
-        names = {"first_phq9": "first PHQ-9", "first_gad7": "first GAD-7", "age": "age",
-                 "female": "female (share)", "treatment_contacts": "treatment sessions",
-                 "finished_course": "finished a course (share)"}
-        rows = [(names.get(r["variable"], r["variable"]), r.get("smd"), r.get("flag"))
-                for r in smd]
-        flagged = [n for n, _, f in rows if f]
-        described = "; ".join(f"{n}: {'*' if s is None else f'{s:+.2f}'}" for n, s, _ in rows)
-        blocks.append(figure(
-            charts.smd_chart(rows, "Is the interviewed sample like everyone referred?",
-                             f"Standardised mean differences, interviewed at baseline minus "
-                             f"all ended referrals. {described}. Flagged when over 0.1 in "
-                             f"absolute value: {', '.join(flagged) or 'none'}."),
-            "Points outside the shaded band (|SMD| > 0.1, Austin 2009) mark characteristics "
-            "on which the interviewed people differ from everyone referred; interview "
-            "results may then not generalise."))
-        blocks.append(html_table(
-            [[esc(names.get(r["variable"], r["variable"])), esc(num(r.get("interviewed_mean"))),
-              count_html(r.get("interviewed_n")), esc(num(r.get("all_mean"))),
-              count_html(r.get("all_n")),
-              esc("*" if r.get("smd") is None else f"{r['smd']:+.2f}"),
-              esc({True: "yes", False: "no"}.get(r.get("flag"), DASH))] for r in smd],
-            ["Characteristic", "Mean, interviewed", "n", "Mean, all ended referrals", "n",
-             "SMD", "|SMD| > 0.1"], caption="Representativeness of the interviewed sample",
-            numeric={1, 2, 3, 4, 5}))
-    return blocks
 
 
 # ------------------------------------------------------------------ 12. data quality
