@@ -71,3 +71,20 @@ def backend(request):
     if name == "spark":
         return name, request.getfixturevalue("spark_session")
     return name, None
+
+
+@pytest.fixture(scope="session")
+def synthetic_100k(tmp_path_factory):
+    """The default synthetic service: 100,000 referrals, seed 1 (about 3 s to write)."""
+    from tincheck.synth import generate
+
+    return generate(tmp_path_factory.mktemp("synthetic") / "service", referrals=100_000,
+                    seed=1)
+
+
+@pytest.fixture(scope="session")
+def synthetic_audit(synthetic_100k):
+    """Its audit (exact numbers; multiple imputation with the default m = 20)."""
+    import tincheck
+
+    return tincheck.audit(synthetic_100k, disclosure_control=False)

@@ -74,11 +74,13 @@ def parsed_name(column: Column) -> str:
     return quote_ident(f"p_{column.name}")
 
 
-def stage_parsed(con, raw: RawTable, table: Table) -> None:
-    """Add every canonical column's parsed value to the raw table (as ``p_<name>``).
+def stage_parsed(con, raw: RawTable, table: Table) -> list[Finding]:
+    """Materialise the raw view with every canonical column's parsed value (``p_<name>``).
 
-    Parsing once, here, serves both the checks (a value present but unreadable) and
-    the canonical table, so what is checked is exactly what is loaded.
+    One pass numbers the rows, flags empty ones and parses each column once; the
+    parsed values serve both the checks (present but unreadable) and the canonical
+    table, so what is checked is exactly what is loaded. Rows with no values at all
+    are then dropped, with a warning naming them.
     """
     parsed = []
     for column in table.columns:
@@ -87,19 +89,26 @@ def stage_parsed(con, raw: RawTable, table: Table) -> None:
             continue
         expr = parse_sql(column, col, raw.raw_type(column.name))
         parsed.append(f"CAST({expr} AS {SQL_TYPES[column.type]}) AS {parsed_name(column)}")
-    if not parsed:
-        return
-    view = quote_ident(raw.view)
-    staged = quote_ident(raw.view + "_parsed")
-    con.execute(f"CREATE OR REPLACE TABLE {staged} AS SELECT *, {', '.join(parsed)} "
-                f"FROM {view}")
-    con.execute(f"DROP TABLE {view}")
-    con.execute(f"ALTER TABLE {staged} RENAME TO {view}")
+    staged = f"staged_{table.name}"
+    con.execute(f"CREATE OR REPLACE TABLE {staged} AS SELECT *"
+                f"{''.join(', ' + p for p in parsed)} FROM {quote_ident(raw.view)}")
+    con.execute(f"DROP VIEW IF EXISTS {quote_ident(raw.view)}")
+    if raw.relation:
+        con.execute(f"DROP TABLE IF EXISTS {raw.relation}")
+    raw.view, raw.relation = staged, ""
+    empty = con.execute(f"SELECT source_row FROM {staged} WHERE _empty "
+                        f"ORDER BY source_row").fetchall()
+    if not empty:
+        return []
+    con.execute(f"DELETE FROM {staged} WHERE _empty")
+    return [Finding("warning", "empty_rows", raw.source.name, None,
+                    "rows with no values at all were ignored", count=len(empty),
+                    examples=tuple(Example(r[0]) for r in empty[:MAX_SHOWN]))]
 
 
 def column_findings(con, raw: RawTable, table: Table) -> list[Finding]:
     """Required values present, values readable as their type, codes known, ranges."""
-    stage_parsed(con, raw, table)
+    staging = stage_parsed(con, raw, table)
     checks: list[Check] = []
     file, view = raw.source.name, quote_ident(raw.view)
     for column in table.columns:
@@ -135,7 +144,7 @@ def column_findings(con, raw: RawTable, table: Table) -> list[Finding]:
                 "error", "out_of_range", file, header, expectation(column),
                 f"SELECT source_row, {text} AS value FROM {view} "
                 f"WHERE {parsed} < {low} OR {parsed} > {high}"))
-    return run_checks(con, checks)
+    return staging + run_checks(con, checks)
 
 
 def _type_rule(column: Column) -> str:

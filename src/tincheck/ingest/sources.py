@@ -8,8 +8,8 @@ read with openpyxl (DuckDB's Excel extension needs the network to install).
 Loading keeps every value as found (text for CSV and workbooks, the stored type for
 Parquet), except that NHS numbers are replaced by keyed pseudonyms in the same
 statement that reads the file, so a raw NHS number never lands in a table. Each
-loaded file becomes a table ``rawv_<table>`` adding ``source_row`` (spreadsheet row);
-rows with no values at all are dropped from it, with a warning.
+loaded file gets a view ``rawv_<table>`` adding ``source_row`` (spreadsheet row) and
+a flag for rows with no values at all (dropped, with a warning, when staged).
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ class RawTable:
     raw_types: dict[str, str] = field(default_factory=dict)
     rows: int = 0
     structure_ok: bool = True
+    relation: str = ""  # the loaded table behind the view
 
     def raw_column(self, canonical: str) -> str | None:
         """The quoted raw column holding ``canonical``, or None if the file lacks it."""
@@ -225,7 +226,7 @@ def _finish(con, source: SourceFile, header: HeaderMap, key: bytes | None,
             relation: str, findings: list[Finding], *, row_sql: str = "rowid + 2",
             row_map: str | None = None, structure_ok: bool = True
             ) -> tuple[RawTable, list[Finding]]:
-    """Check for unkeyed NHS numbers, drop empty rows, and define the raw view."""
+    """Check for unkeyed NHS numbers and define the numbered raw view."""
     view = f"rawv_{source.table}"
     types = {row[0]: row[1] for row in con.execute(f"DESCRIBE {relation}").fetchall()}
     columns = [quote_ident(f"c{i}") for i in range(len(header.headers))]
@@ -244,20 +245,10 @@ def _finish(con, source: SourceFile, header: HeaderMap, key: bytes | None,
     else:
         numbered = (f"SELECT r.*, m.source_row, {empty} AS _empty FROM {relation} r "
                     f"JOIN {row_map} m ON m.k = r.rowid")
-    # one table, numbered and flagged in one pass; every later rule reads it
-    con.execute(f"CREATE OR REPLACE TABLE {quote_ident(view)} AS {numbered}")
-    con.execute(f"DROP TABLE IF EXISTS {relation}")
-    empty_rows = con.execute(
-        f"SELECT source_row FROM {quote_ident(view)} WHERE _empty "
-        f"ORDER BY source_row").fetchall()
-    if empty_rows:
-        findings.append(Finding(
-            "warning", "empty_rows", source.name, None,
-            "rows with no values at all were ignored", count=len(empty_rows),
-            examples=tuple(Example(r[0]) for r in empty_rows[:50])))
-        con.execute(f"DELETE FROM {quote_ident(view)} WHERE _empty")
-    rows = con.execute(f"SELECT count(*) FROM {quote_ident(view)}").fetchone()[0]
-    raw = RawTable(source, view, header, types, rows, structure_ok)
+    # a view: numbering, the empty-row flag and parsing are materialised in one pass
+    # when the columns are staged (rules.stage_parsed)
+    con.execute(f"CREATE OR REPLACE VIEW {quote_ident(view)} AS {numbered}")
+    raw = RawTable(source, view, header, types, 0, structure_ok, relation)
     return raw, findings
 
 
