@@ -138,6 +138,11 @@ def metric_json(result: Result, control: bool) -> dict:
         n = result.n
         if control:
             suppressed = disclosure.is_small(n) if n is not None else False
+            cells = result.extra.get("cells")
+            if isinstance(cells, dict):
+                # a statistic of a small table (kappa) with its margins could give a
+                # suppressed cell away: suppressed when any cell is under 5
+                suppressed = suppressed or disclosure.is_small(*cells.values())
             n = disclosure.round_count(n) if n is not None else None
             if suppressed:
                 value = low = high = None
@@ -161,7 +166,8 @@ def metric_json(result: Result, control: bool) -> dict:
 # Extras that are counts of people (rounded like any count), and extras that are
 # settings rather than results (kept even when the metric is suppressed).
 EXTRA_COUNTS = ("cases", "missing_last_scores")
-EXTRA_SETTINGS = ("m", "seed", "method", "scale", "imputed_columns", "cost_gbp", "over")
+EXTRA_SETTINGS = ("m", "seed", "method", "scale", "imputed_columns", "cost_gbp", "over",
+                  "cells")
 
 
 EXTRA_MEANS = ("mean_first", "mean_last", "sd_first", "sd_last")
