@@ -21,6 +21,7 @@ from . import engine as engines
 from .ingest import Dataset, read_dataset
 from .metrics import REGISTRY, Period, Result, evaluate
 from .metrics.registry import Metric
+from .stats.intervals import wilson_interval
 
 COUNT_COLUMNS = ("courses", "eligible", "recovered", "reliably_improved", "n", "lost_end",
                  "lost_follow_up", "end_interviewed", "follow_up_interviewed",
@@ -38,6 +39,8 @@ class Audit:
     settings: dict
     generated_at: str = field(
         default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+    # the warnings as published under disclosure control (row counts rounded, no rows)
+    public_warnings: list[str] | None = None
 
     @property
     def metrics(self) -> dict[str, Result]:
@@ -51,15 +54,19 @@ class Audit:
         """The ``report.json`` document (disclosure control as set, unless overridden)."""
         control = self.settings["disclosure_control"] if disclosure_control is None \
             else disclosure_control
+        metrics = {mid: metric_json(r, control) for mid, r in self.results.items()}
+        if control:
+            published_costs(metrics)
         return {
             "tincheck_version": __version__,
             "generated_at": self.generated_at,
             "data": self.data,
             "settings": {**self.settings, "disclosure_control": control,
                          "disclosure_rule": disclosure.RULE if control else disclosure.OFF},
-            "metrics": {mid: metric_json(r, control) for mid, r in self.results.items()},
+            "metrics": metrics,
             "tables": {tid: table_json(tid, rows, control) for tid, rows in self.tables.items()},
-            "warnings": list(self.warnings),
+            "warnings": list(self.public_warnings if control and self.public_warnings
+                             is not None else self.warnings),
         }
 
     def write_json(self, path: str | Path, disclosure_control: bool | None = None) -> Path:
@@ -131,22 +138,82 @@ def metric_json(result: Result, control: bool) -> dict:
         n = result.n
         if control:
             suppressed = disclosure.is_small(n) if n is not None else False
+            cells = result.extra.get("cells")
+            if isinstance(cells, dict):
+                # a statistic of a small table (kappa) with its margins could give a
+                # suppressed cell away: suppressed when any cell is under 5
+                suppressed = suppressed or disclosure.is_small(*cells.values())
             n = disclosure.round_count(n) if n is not None else None
             if suppressed:
                 value = low = high = None
+            elif metric.kind == "mean":  # an exact mean can give away its exact n
+                value, low, high = (_round(x, 2) for x in (value, low, high))
         out["n"] = n
         if metric.kind == "mean":
             out["median"] = None if suppressed else result.median
-            out["sd"] = None if suppressed else result.sd
+            out["sd"] = None if suppressed else (
+                _round(result.sd, 2) if control else result.sd)
     out.update(value=value, ci_low=low, ci_high=high, suppressed=suppressed)
     if result.note:
         out["note"] = result.note
     for key, extra in result.extra.items():
-        if control and isinstance(extra, dict):  # cell counts (the kappa 2 x 2 table)
-            extra = {k: disclosure.round_count(v) if isinstance(v, int) else v
-                     for k, v in extra.items()}
-        out.setdefault(key, None if suppressed and key == "ase" else extra)
+        if control:
+            extra = _extra_json(key, extra, suppressed)
+        out.setdefault(key, extra)
     return out
+
+
+# Extras that are counts of people (rounded like any count), and extras that are
+# settings rather than results (kept even when the metric is suppressed).
+EXTRA_COUNTS = ("cases", "missing_last_scores")
+EXTRA_SETTINGS = ("m", "seed", "method", "scale", "imputed_columns", "cost_gbp", "over",
+                  "cells")
+
+
+EXTRA_MEANS = ("mean_first", "mean_last", "sd_first", "sd_last")
+
+
+def _extra_json(key: str, extra, suppressed: bool):
+    """A metric's extra value under disclosure control."""
+    if isinstance(extra, dict):  # cell counts (the kappa 2 x 2 table)
+        return {k: disclosure.round_count(v) if isinstance(v, int) else v
+                for k, v in extra.items()}
+    if key in EXTRA_COUNTS:
+        return disclosure.round_count(extra)
+    if suppressed and key not in EXTRA_SETTINGS:
+        return None  # e.g. the means and SDs behind a suppressed effect size
+    if key in EXTRA_MEANS:
+        return _round(extra, 2)
+    return extra
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def published_costs(metrics: dict) -> None:
+    """Cost per outcome recomputed from the published counts, so that it gives away no
+    exact count (spend ÷ an exact count would): spend ÷ (Ê × p̂), p̂ = rounded numerator
+    ÷ rounded denominator of the outcome's share, interval from p̂'s Wilson interval on
+    those counts (Ê = rounded count of ended referrals). Changes ``metrics`` (the
+    report.json metrics) in place."""
+    ended = (metrics.get("funnel.referrals_ended") or {}).get("value")
+    for m in metrics.values():
+        cost = m.get("cost_gbp")
+        if m.get("kind") != "ratio" or cost is None or m.get("value") is None:
+            continue
+        if not m.get("over"):
+            m.update(value=cost / ended if ended else None, ci_low=None, ci_high=None)
+            continue
+        share = metrics.get(m["over"]) or {}
+        k, n = share.get("numerator"), share.get("denominator")
+        if not ended or share.get("suppressed") or not k or not n:
+            m.update(value=None, ci_low=None, ci_high=None,
+                     suppressed=bool(share.get("suppressed")))
+            continue
+        low, high = wilson_interval(k, n)
+        m.update(value=cost / (ended * k / n), ci_low=cost / (ended * high),
+                 ci_high=cost / (ended * low) if low else None)
 
 
 def table_json(table_id: str, rows: list[dict], control: bool) -> list[dict]:
@@ -154,8 +221,8 @@ def table_json(table_id: str, rows: list[dict], control: bool) -> list[dict]:
     if not control:
         return rows
     out = []
-    for row in rows:
-        row = dict(row)
+    for exact in rows:
+        row = dict(exact)
         small = {k for k in COUNT_COLUMNS if k in row and disclosure.is_small(row[k])}
         for key in COUNT_COLUMNS:
             if key in row:
@@ -169,9 +236,38 @@ def table_json(table_id: str, rows: list[dict], control: bool) -> list[dict]:
                     row[key] = None
                 else:
                     row[key] = disclosure.round_rate(row[key])
+        if table_id == "diagnostic.representativeness":
+            _control_means(row, exact, small)
         row["suppressed"] = bool(small)
         out.append(row)
     return out
+
+
+# Representativeness: the counts each mean is taken over, and the variables that are
+# shares (a mean of 0/1), whose numerator (mean × n) is a count of people.
+MEAN_PARTS = {"interviewed_mean": {"interviewed_n"}, "all_mean": {"all_n"},
+              "smd": {"interviewed_n", "all_n"}}
+SHARE_VARIABLES = ("female", "finished_course")
+
+
+def _control_means(row: dict, exact: dict, small: set[str]) -> None:
+    """Suppress means over fewer than 5 people, and shares whose numerator is under 5;
+    round the rest to 2 decimals (an exact mean can give away its exact n)."""
+    for key, parts in MEAN_PARTS.items():
+        if key not in row:
+            continue
+        hidden = bool(small & parts)
+        if row.get("variable") in SHARE_VARIABLES:
+            for mean_key, n_key in (("interviewed_mean", "interviewed_n"),
+                                    ("all_mean", "all_n")):
+                if (mean_key == key or key == "smd") and exact.get(mean_key) is not None \
+                        and exact.get(n_key) is not None:
+                    hidden |= disclosure.is_small(round(exact[mean_key] * exact[n_key]))
+        if hidden:
+            small.add(key)
+        row[key] = None if hidden or row[key] is None else round(row[key], 2)
+    if "smd" in small and "flag" in row:
+        row["flag"] = None
 
 
 def _rate_parts(stem: str) -> set[str]:
@@ -180,6 +276,35 @@ def _rate_parts(stem: str) -> set[str]:
             "reliable_improvement": {"reliably_improved", "courses"},
             "lost_end": {"lost_end", "n"},
             "lost_follow_up": {"lost_follow_up", "n"}}.get(stem, set())
+
+
+def public_sentence(finding) -> str:
+    """A validation warning under disclosure control: its row count rounded to 5 (or
+    'fewer than 5'), without row numbers or values.
+
+    >>> from tincheck.ingest.findings import Example, Finding
+    >>> public_sentence(Finding("warning", "r", "referrals.csv", "referral_id",
+    ...                         "referrals with no appointments", 3, (Example(8),)))
+    'referrals.csv, column referral_id: fewer than 5 rows: referrals with no appointments'
+    """
+    where = finding.file + (f", column {finding.column}" if finding.column else "")
+    if not any(e.row is not None for e in finding.examples):
+        return f"{where}: {finding.expected}"
+    rounded = disclosure.round_count(finding.count)
+    count = "fewer than 5 rows" if rounded is None else f"{rounded:,} rows"
+    return f"{where}: {count}: {finding.expected}"
+
+
+def data_coverage(dataset: Dataset) -> dict:
+    """The services in the data and the dates its referrals were received between."""
+    services = [r[0] for r in dataset.connection.execute(
+        "SELECT DISTINCT service_id FROM referrals WHERE service_id IS NOT NULL "
+        "ORDER BY 1").fetchall()]
+    first, last = dataset.connection.execute(
+        "SELECT min(received_date), max(received_date) FROM referrals").fetchone()
+    return {"services": services,
+            "received": {"first": None if first is None else first.isoformat(),
+                         "last": None if last is None else last.isoformat()}}
 
 
 ASSESSORS = ("independent_blind", "any")
@@ -244,13 +369,15 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
                                   usual_self_threshold=usual_self_threshold,
                                   imputations=imputations, imputation_seed=imputation_seed,
                                   benchmarks_file=benchmarks, progress=step)
-        warnings = [ANY_ASSESSOR_WARNING] if assessors == "any" else []
-        warnings += [w.sentence() for w in dataset.warnings]
+        general = [ANY_ASSESSOR_WARNING] if assessors == "any" else []
+        missing = []
         if not dataset.has("interviews"):
-            warnings.append("No interviews table: loss of diagnosis by independent interview "
-                            "cannot be assessed.")
+            missing.append("No interviews table: loss of diagnosis by independent interview "
+                           "cannot be assessed.")
         if not dataset.has("costs"):
-            warnings.append("No costs table: cost-per-outcome metrics are not computed.")
+            missing.append("No costs table: cost-per-outcome metrics are not computed.")
+        warnings = general + [w.sentence() for w in dataset.warnings] + missing
+        public = general + [public_sentence(w) for w in dataset.warnings] + missing
         info = {
             "path": str(dataset.path),
             "files": dataset.files,
@@ -258,6 +385,7 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
             "period": period.as_dict(),
             "data_end": evaluation.context.data_end.isoformat(),
             "tables_supplied": sorted(dataset.supplied),
+            **data_coverage(dataset),
         }
         if dataset.manifest:
             info["manifest"] = dataset.manifest
@@ -265,7 +393,8 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
                     "assessors": assessors, "usual_self_threshold": usual_self_threshold,
                     "imputations": imputations, "imputation_seed": imputation_seed,
                     "benchmarks_file": None if benchmarks is None else str(benchmarks)}
-        return Audit(evaluation.results, evaluation.tables, warnings, info, settings)
+        return Audit(evaluation.results, evaluation.tables, warnings, info, settings,
+                     public_warnings=public)
     finally:
         if own:
             dataset.close()

@@ -10,11 +10,11 @@ from tincheck.stats.effect_sizes import d_pooled_sd, d_pre_sd, d_z
 PAIRS = [(18, 6), (15, 9), (20, 14), (12, 10), (16, 5), (22, 12)]
 
 
-def test_completer_effect_sizes_equal_the_statistic_on_the_raw_pairs(any_cohort):
+def test_completer_effect_sizes_equal_the_statistic_on_the_raw_pairs(cohort):
     for first, last in PAIRS:
-        any_cohort.referral().treatments(2).phq9(first, 11, last).gad7(9, 5)
-    any_cohort.referral().treatments(1).phq9(25, 2)          # not finished: not a completer
-    a = any_cohort.audit()
+        cohort.referral().treatments(2).phq9(first, 11, last).gad7(9, 5)
+    cohort.referral().treatments(1).phq9(25, 2)          # not finished: not a completer
+    a = cohort.audit()
     pre = np.array([p for p, _ in PAIRS], float)
     post = np.array([q for _, q in PAIRS], float)
     for name, fn in (("d_pre_sd", d_pre_sd), ("d_pooled_sd", d_pooled_sd), ("d_z", d_z)):

@@ -5,14 +5,14 @@ from __future__ import annotations
 from .cohort import fraction
 
 
-def test_every_ended_referral_lands_in_exactly_one_stage(any_cohort):
-    any_cohort.referral(end_reason="not_assessed").assessment(7, attendance="dna")   # not seen
-    any_cohort.referral(end_reason="declined").assessment(7)                        # seen
-    any_cohort.referral(end_reason="dropped_out_treatment").assessment(7).treatment(14)
-    any_cohort.referral().assessment(7).treatments(3)                                # finished
-    any_cohort.referral(end_reason="dropped_out_assessment")                         # no contact
-    any_cohort.referral(length=None, end_reason=None).treatments(3)                  # still open
-    a = any_cohort.audit()
+def test_every_ended_referral_lands_in_exactly_one_stage(cohort):
+    cohort.referral(end_reason="not_assessed").assessment(7, attendance="dna")   # not seen
+    cohort.referral(end_reason="declined").assessment(7)                        # seen
+    cohort.referral(end_reason="dropped_out_treatment").assessment(7).treatment(14)
+    cohort.referral().assessment(7).treatments(3)                                # finished
+    cohort.referral(end_reason="dropped_out_assessment")                         # no contact
+    cohort.referral(length=None, end_reason=None).treatments(3)                  # still open
+    a = cohort.audit()
     assert a.value("funnel.referrals_received") == 6
     assert a.value("funnel.referrals_ended") == 5
     assert fraction(a, "funnel.ended_not_seen") == (2, 5)

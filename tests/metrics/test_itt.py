@@ -45,12 +45,12 @@ def test_reliable_recovery_among_cases(cohort):
     assert fraction(a, "itt.reliable_recovery_per_ended_referral") == (1, 2)
 
 
-def test_locf_carries_last_scores_and_a_single_score_stays_a_case(any_cohort):
-    any_cohort.referral().assessment(0).treatment(7).phq9(15, 6).gad7(10, 5)   # left, improved
-    any_cohort.referral().assessment(0).phq9(15).gad7(10)                      # single: a case
-    any_cohort.referral().treatments(2).phq9(15, 5).gad7(10, 4)                # recovered
-    any_cohort.referral().assessment(0).treatment(7).phq9(15, 6)               # no anxiety score
-    a = any_cohort.audit()
+def test_locf_carries_last_scores_and_a_single_score_stays_a_case(cohort):
+    cohort.referral().assessment(0).treatment(7).phq9(15, 6).gad7(10, 5)   # left, improved
+    cohort.referral().assessment(0).phq9(15).gad7(10)                      # single: a case
+    cohort.referral().treatments(2).phq9(15, 5).gad7(10, 4)                # recovered
+    cohort.referral().assessment(0).treatment(7).phq9(15, 6)               # no anxiety score
+    a = cohort.audit()
     assert a.value("itt.cases") == 4
     assert fraction(a, "sensitivity.locf") == (2, 4)
     assert fraction(a, "sensitivity.missing_as_not_recovered") == (1, 4)

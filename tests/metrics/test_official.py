@@ -10,11 +10,11 @@ from __future__ import annotations
 from .cohort import fraction
 
 
-def test_not_at_caseness_stays_out_of_the_recovery_denominator(any_cohort):
-    any_cohort.referral().treatments(2).phq9(8, 4).gad7(6, 3)        # not at caseness
-    any_cohort.referral().treatments(2).phq9(15, 5).gad7(10, 4)      # recovered
-    any_cohort.referral().treatments(3).phq9(15, 12).gad7(10, 9)     # at caseness, not recovered
-    a = any_cohort.audit()
+def test_not_at_caseness_stays_out_of_the_recovery_denominator(cohort):
+    cohort.referral().treatments(2).phq9(8, 4).gad7(6, 3)        # not at caseness
+    cohort.referral().treatments(2).phq9(15, 5).gad7(10, 4)      # recovered
+    cohort.referral().treatments(3).phq9(15, 12).gad7(10, 9)     # at caseness, not recovered
+    a = cohort.audit()
     assert a.value("official.finished_course") == 3
     assert a.value("official.not_at_caseness") == 1
     assert a.value("official.at_caseness") == 2

@@ -63,3 +63,18 @@ def test_disclosure_control_suppresses_small_counts_and_rounds_the_rest(cohort):
 def test_rounding_rule(n, shown):
     from tincheck.disclosure import round_count
     assert round_count(n) == shown
+
+
+def test_kappa_is_suppressed_when_a_cell_of_its_table_is_small(cohort):
+    for _ in range(6):
+        (cohort.referral().treatments(2).phq9(15, 5).gad7(10, 4)
+         .interview("baseline", 1, {"depression": "present"})
+         .interview("end", 119, {"depression": "absent"}))
+    (cohort.referral().treatments(2).phq9(15, 14).gad7(10, 9)
+     .interview("baseline", 1, {"depression": "present"})
+     .interview("end", 119, {"depression": "present"}))
+    a = cohort.audit()
+    assert a.metrics["agreement.kappa"].n == 7
+    kappa = a.to_json(disclosure_control=True)["metrics"]["agreement.kappa"]
+    assert kappa["suppressed"] is True and kappa["value"] is None
+    assert kappa["cells"]["recovered_lost"] == 5 and kappa["cells"]["recovered_diagnosed"] is None

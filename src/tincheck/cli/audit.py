@@ -5,20 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 
 from ..auditing import audit as run_audit
 from ..engine import EngineUnavailable
 from ..ingest import DataError
 from ..pseudonymise import PseudonymKeyError
+from ..report.audit import write_report
 from . import app
-from .output import console, errors, print_report, summary_table
+from .output import console, errors, print_report, steps, summary_table
 
 
 @app.command()
 def audit(
     data_dir: Path = typer.Argument(..., help="Folder with the service's table files."),
-    out: Path = typer.Option(Path("tincheck-report"), "--out", help="Folder for the report."),
+    out: Path = typer.Option(Path("tincheck-report"), "--out",
+                             help="Folder for report.html, report.json and metrics.csv."),
     period: str = typer.Option(None, "--period", metavar="START:END",
                                help="Inclusive ISO dates; outcomes over referrals ended in it."),
     data_end: str = typer.Option(None, "--data-end", metavar="DATE",
@@ -45,20 +47,20 @@ def audit(
 ) -> None:
     """Audit a service: official figures reproduced, and the honest ones beside them.
 
-    Writes report.json and prints the headline figures with 95% intervals.
+    Writes report.html (one self-contained page), report.json and metrics.csv into
+    --out, and prints the headline figures with 95% intervals.
 
-    Example: tincheck audit my-service/ --period 2023-04-01:2024-03-31
+    Example: tincheck audit my-service/ --period 2023-04-01:2024-03-31 --out audit/
     """
     try:
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=console, transient=True) as bar:
-            task = bar.add_task("starting", total=None)
+        with steps() as step:
             result = run_audit(data_dir, period=period, data_end=data_end, engine=engine,
                                spark_master=spark_master,
                                disclosure_control=not no_disclosure_control,
                                assessors=assessors, imputations=imputations,
                                imputation_seed=seed, benchmarks=benchmarks, key_file=key_file,
-                               progress=lambda text: bar.update(task, description=text))
+                               progress=step)
+            paths = write_report(result, out, json_path=json_path, progress=step)
     except DataError as exc:
         errors.print(f"[red]The data has errors[/red]: {exc.report.error_count}. "
                      "Fix them and run again:")
@@ -67,8 +69,9 @@ def audit(
     except (PseudonymKeyError, ValueError, EngineUnavailable) as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    path = result.write_json(json_path or out / "report.json")
-    console.print(summary_table(result.to_json()))
-    for warning in result.warnings:
-        console.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
-    console.print(f"Wrote {path}")
+    doc = result.to_json()
+    console.print(summary_table(doc))
+    for warning in doc["warnings"]:
+        console.print(f"[yellow]warning[/yellow] {escape(warning)}", highlight=False)
+    console.print(f"Wrote {paths['html']}, {paths['json']} and {paths['csv']}", highlight=False,
+                  soft_wrap=True)

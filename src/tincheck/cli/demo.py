@@ -1,27 +1,70 @@
-"""``tincheck demo``: the example service, read and checked."""
+"""``tincheck demo``: synthesise a service, audit it and write the report."""
 
 from __future__ import annotations
 
-from rich.table import Table
+import json
+import time
+from pathlib import Path
 
-from ..examples import example_path
-from ..ingest import read_dataset
+import typer
+from rich.markup import escape
+
+from ..auditing import audit as run_audit
+from ..report.audit import write_report
+from ..synth import SynthConfigError, generate
 from . import app
-from .output import console, print_report
+from .output import console, elapsed_since, errors, steps, summary_table
+
+DATA = "data"
+
+
+def _reusable(folder: Path) -> bool:
+    """Whether ``folder`` may be overwritten: absent, empty, or an earlier demo's
+    synthetic data (never a folder of someone's real data)."""
+    if not folder.exists():
+        return True
+    manifest = folder / "manifest.json"
+    if manifest.is_file():
+        try:
+            return bool(json.loads(manifest.read_text(encoding="utf-8")).get("synthetic"))
+        except (OSError, ValueError):
+            return False
+    return not any(folder.iterdir())
 
 
 @app.command()
-def demo() -> None:
-    """Read the example service shipped with tincheck and show what it holds.
+def demo(
+    referrals: int = typer.Option(20_000, "--referrals", "-n",
+                                  help="Referrals to synthesise (default 20,000)."),
+    seed: int = typer.Option(1, "--seed", help="Seed of the synthetic service."),
+    out: Path = typer.Option(Path("tincheck-demo"), "--out",
+                             help="Folder for the synthetic data (OUT/data) and the report."),
+) -> None:
+    """Synthesise a service, audit it and write the report: tincheck in one command.
 
-    Example: tincheck demo
+    Writes a synthetic service (calibrated to England's published figures; no real
+    person in it) to OUT/data, audits it, writes report.html, report.json and
+    metrics.csv to OUT, and prints the report's path.
+
+    Example: tincheck demo --referrals 20000 --out tincheck-demo/
     """
-    path = example_path()
-    with read_dataset(path) as dataset:
-        table = Table(title=f"Example service ({path})", title_justify="left")
-        table.add_column("table")
-        table.add_column("rows", justify="right")
-        for name in sorted(dataset.supplied):
-            table.add_row(name, str(dataset.rows(name)))
-        console.print(table)
-        print_report(dataset.report)
+    started = time.perf_counter()
+    data = out / DATA
+    if not _reusable(data):
+        errors.print(f"[red]error:[/red] {escape(str(data))} holds files that are not an "
+                     "earlier demo's synthetic data; choose another --out.")
+        raise typer.Exit(2)
+    try:
+        with steps() as step:
+            step(f"synthesising {referrals:,} referrals (seed {seed})")
+            generate(data, referrals=referrals, seed=seed, overwrite=True)
+            result = run_audit(data, progress=step)
+            paths = write_report(result, out, progress=step)
+    except SynthConfigError as exc:
+        errors.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    console.print(summary_table(result.to_json()))
+    console.print(f"Synthetic data in {escape(str(data))}; report.json and metrics.csv "
+                  "beside the report.", highlight=False, soft_wrap=True)
+    console.print(f"Report: [bold]{escape(str(paths['html']))}[/bold] "
+                  f"({elapsed_since(started)})", highlight=False, soft_wrap=True)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
+
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..auditing import format_value
@@ -18,6 +22,7 @@ HEADLINE = (
     ("diagnostic.lost_index_end_itt", "Lost their diagnoses at end (independent interview)"),
     ("diagnostic.lost_index_follow_up_itt", "Lost their diagnoses at follow-up"),
 )
+INTERVIEW_FIGURES = ("diagnostic.lost_index_end_itt", "diagnostic.lost_index_follow_up_itt")
 
 console = Console()
 errors = Console(stderr=True)
@@ -63,11 +68,48 @@ def summary_table(doc: dict) -> Table:
     table.add_column("figure")
     table.add_column("value (95% CI)", justify="right")
     table.add_column("of", justify="right")
+    interviews = "interviews" in doc["data"].get("tables_supplied", ())
     for metric_id, label in HEADLINE:
         metric = doc["metrics"].get(metric_id)
         if metric is None:
+            continue
+        if metric_id in INTERVIEW_FIGURES and not interviews:
+            table.add_row(label, "no interviews", "")
             continue
         of = metric.get("denominator")
         table.add_row(label, format_value(metric), "*" if metric.get("suppressed") and of is None
                       and metric["kind"] == "proportion" else ("" if of is None else f"{of:,}"))
     return table
+
+
+@contextlib.contextmanager
+def steps(console_: Console | None = None):
+    """Show each slow step as it runs, with its time: yields ``step(description)``.
+
+    Calling ``step`` ends the step before (ticked, with its elapsed time) and starts a
+    new one; the last ends when the block does. Prints nothing when the console is not
+    a terminal (logs and tests stay clean).
+    """
+    out = console_ or console
+    if not out.is_terminal:
+        yield lambda _description: None
+        return
+    with Progress(SpinnerColumn(finished_text="[green]✓[/green]"),
+                  TextColumn("{task.description}"), BarColumn(bar_width=20),
+                  TimeElapsedColumn(), console=out, transient=False) as bar:
+        current: list = []
+
+        def step(description: str) -> None:
+            if current:
+                bar.update(current[-1], total=1, completed=1)
+            current.append(bar.add_task(description, total=None))
+
+        try:
+            yield step
+        finally:
+            if current:
+                bar.update(current[-1], total=1, completed=1)
+
+
+def elapsed_since(started: float) -> str:
+    return f"{time.perf_counter() - started:.1f} s"

@@ -117,6 +117,8 @@ def _load(path: str | Path, key_file=None, today: _dt.date | None = None
     sources, found = find_sources(folder)
     for finding in found:
         report.add(finding)
+    # DuckDB draws its own progress bar on stdout for queries over 2 s (a loaded
+    # machine): it would break the command's Rich output
     connection = duckdb.connect(":memory:")
     connection.execute("SET enable_progress_bar = false")
     try:

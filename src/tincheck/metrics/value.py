@@ -23,13 +23,14 @@ def _per(id: str, over: str | None = None):
             value = cost / ended if ended else None
             return Result(id, "ratio", value, n=ended, extra={"cost_gbp": cost})
         share = results.get(over)
+        extra = {"cost_gbp": cost, "over": over}  # disclosure control recomputes from them
         if share is None or share.value in (None, 0) or not ended:
-            return Result(id, "ratio", None, note=f"no {over}", extra={"cost_gbp": cost})
+            return Result(id, "ratio", None, note=f"no {over}", extra=extra)
         value = cost / (ended * share.value)
         high = cost / (ended * share.ci_low) if share.ci_low else None
         low = cost / (ended * share.ci_high) if share.ci_high else None
         return Result(id, "ratio", value, n=share.numerator, ci_low=low, ci_high=high,
-                      extra={"cost_gbp": cost})
+                      extra=extra)
     return derive
 
 

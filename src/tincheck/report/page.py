@@ -50,13 +50,52 @@ dl.meta dd { margin: 0; word-break: break-all; }
 .card .label { font-size: .9rem; }
 .card .ci { color: var(--muted); font-size: .85rem; }
 nav.toc ol { columns: 2; font-size: .9rem; }
-@media (max-width: 40rem) { nav.toc ol { columns: 1; } h1 { font-size: 1.35rem; } }
+code, .mid, .hash { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas,
+                    "DejaVu Sans Mono", monospace; font-size: .85em; }
+p.summary { font-size: 1.08rem; }
+.tin-compare { display: grid; grid-template-columns: minmax(12rem, 1fr) 2fr; gap: 1rem;
+               margin: 1rem 0; }
+.tin-compare h3 { margin: 0 0 .4rem; }
+.tin-compare .in-tin > div.card { margin-bottom: .6rem; }
+.tin-compare .in-tin { display: grid; grid-template-columns: repeat(auto-fit,
+                       minmax(13rem, 1fr)); gap: .6rem; align-content: start; }
+.tin-compare .in-tin h3 { grid-column: 1 / -1; }
+.tin .card { border-left: 6px solid #0072B2; }
+.in-tin .card { border-left: 6px solid #D55E00; margin-bottom: 0; }
+.card .base { color: var(--muted); font-size: .8rem; margin-top: .3rem; }
+table.metrics th[scope=row] { font-weight: normal; }
+table.metrics .label, table.metrics .def { display: block; }
+table.metrics .label { font-weight: 600; }
+.def { color: var(--muted); font-size: .8rem; }
+a.mid { color: var(--muted); }
+.suppressed { color: var(--warn); font-weight: 700; cursor: help; }
+ul.files { list-style: none; padding: 0; margin: 0; }
+ul.files .hash { color: var(--muted); word-break: break-all; }
+table.definitions { font-size: .82rem; }
+tr:target { background: #fff3cd; }
+table.definitions .label { font-weight: 600; }
+table.definitions code { word-break: break-all; }
+figure.narrow { max-width: 34rem; }
+.verdict.above { color: #007a55; font-weight: 600; }
+.verdict.below { color: var(--warn); font-weight: 600; }
+@media (max-width: 40rem) {
+  nav.toc ol { columns: 1; } h1 { font-size: 1.35rem; }
+  .tin-compare { grid-template-columns: 1fr; }
+  /* charts keep a legible size and scroll sideways inside their figure */
+  figure { overflow-x: auto; }
+  figure svg { min-width: 36rem; }
+  figure.narrow svg { min-width: 24rem; }
+  dl.meta { grid-template-columns: 1fr; } dl.meta dd { margin-bottom: .4rem; }
+}
 @media print {
   section.report-section { page-break-before: always; break-before: page; }
   section.report-section:first-of-type { page-break-before: avoid; break-before: avoid; }
   nav.toc { display: none; }
   main { max-width: none; }
   a { color: inherit; text-decoration: none; }
+  figure, .card, tr { break-inside: avoid; page-break-inside: avoid; }
+  h2, h3 { break-after: avoid; page-break-after: avoid; }
+  thead { display: table-header-group; }
 }
 """
 

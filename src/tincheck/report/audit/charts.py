@@ -1,0 +1,240 @@
+"""The audit report's charts, as inline accessible SVG in the house style.
+
+Each function takes plain rows built from the disclosure-controlled document (never
+exact results) and returns ``<svg>`` text from :func:`tincheck.report.charts.to_svg`,
+with a title and a description that states the numbers shown, for screen readers.
+Suppressed figures are drawn as a ``*`` with no mark, so a chart never shows more
+than the tables do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import blended_transform_factory
+
+from ..charts import INK, MUTED, PALETTE, new_figure, style, to_svg
+
+BLUE, VERMILLION, GREEN, PINK, ORANGE, SKY = PALETTE[:6]
+# one colour per kind of figure, the same on every chart of the report
+OFFICIAL, HONEST, BENCHMARK = BLUE, VERMILLION, MUTED
+FONT = 9
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of an interval chart: a point with its interval, or a group header.
+
+    ``text`` is what is written at the right (the value and interval, or why there is
+    none); ``series`` picks the colour and marker.
+    """
+
+    label: str
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    text: str = ""
+    series: str = "official"
+    header: bool = False
+    same_line: bool = False  # drawn on the line of the row before it, just below
+
+
+SERIES = {  # series -> (colour, marker, filled)
+    "official": (OFFICIAL, "o", True),
+    "honest": (HONEST, "o", True),
+    "completers": (OFFICIAL, "s", True),
+    "itt": (HONEST, "s", True),
+    "benchmark": (BENCHMARK, "D", False),
+    "end": (HONEST, "o", True),
+    "follow_up": (PINK, "^", True),
+    "assumption": (GREEN, "o", True),
+}
+
+
+def _has(value) -> bool:
+    return value is not None and value == value
+
+
+def interval_chart(rows: list[Row], title: str, description: str, *, xlabel: str,
+                   percent: bool = True, xlim: tuple[float, float] | None = None,
+                   references: tuple[tuple[float, str], ...] = (),
+                   width: float = 7.6) -> str:
+    """Points with 95% intervals, one row each, values written at the right.
+
+    ``references`` are vertical lines with a label (a target, a published figure).
+    With ``percent`` the axis runs 0-100% unless ``xlim`` says otherwise.
+    """
+    scale = 100.0 if percent else 1.0
+    lines: list[list[Row]] = []
+    for row in rows:
+        if row.same_line and lines:
+            lines[-1].append(row)
+        else:
+            lines.append([row])
+    n = len(lines)
+    fig, ax = new_figure(width, 0.9 + 0.34 * n * (1.25 if len(lines) < len(rows) else 1)
+                         + (0.25 if references else 0))
+    with style():
+        y = np.arange(n, 0, -1, dtype=float)
+        text_x = blended_transform_factory(ax.transAxes, ax.transData)
+        for line, yy in zip(lines, y):
+            if line[0].header:
+                continue
+            offsets = np.linspace(0.14, -0.14, len(line)) if len(line) > 1 else [0.0]
+            for row, dy in zip(line, offsets):
+                colour, marker, filled = SERIES.get(row.series, SERIES["official"])
+                if _has(row.low) and _has(row.high):
+                    ax.hlines(yy + dy, row.low * scale, row.high * scale, color=colour,
+                              linewidth=2.2, alpha=0.85)
+                if _has(row.value):
+                    ax.scatter([row.value * scale], [yy + dy], s=46, marker=marker, zorder=3,
+                               color=colour if filled else "white", edgecolor=colour,
+                               linewidth=1.4)
+            shown = any(_has(r.value) for r in line)
+            ax.text(1.02, yy, "; ".join(r.text for r in line if r.text), transform=text_x,
+                    va="center", ha="left", fontsize=FONT, color=INK if shown else MUTED)
+        for value, label in references:
+            ax.axvline(value * scale, color=MUTED, linewidth=1, linestyle=(0, (4, 3)),
+                       zorder=1)
+            ax.text(value * scale, n + 0.75, label, ha="center", va="bottom",
+                    fontsize=FONT - 1, color=MUTED)
+        ax.set_yticks(y)
+        ax.set_yticklabels([line[0].label for line in lines], fontsize=FONT)
+        for tick, line in zip(ax.get_yticklabels(), lines):
+            if line[0].header:
+                tick.set_fontweight("bold")
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        ax.set_ylim(0.4, n + (1.5 if references else 0.6))
+        if percent:
+            low, high = xlim or (0.0, 1.0)
+            ax.set_xlim(low * scale, high * scale)
+            ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
+        elif xlim:
+            ax.set_xlim(*xlim)
+        ax.set_xlabel(xlabel, fontsize=FONT)
+        ax.grid(axis="x", color="#e6e6e6", linewidth=0.6)
+        ax.set_axisbelow(True)
+    return to_svg(fig, title, description)
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int | None  # a count from the controlled document (None: suppressed)
+    text: str
+    colour: str = BLUE
+
+
+def bar_chart(bars: list[Bar], title: str, description: str, *, xlabel: str,
+              legend: tuple[tuple[str, str], ...] = (), width: float = 7.6) -> str:
+    """Horizontal bars with their counts (and shares) written at the end of each."""
+    n = len(bars)
+    fig, ax = new_figure(width, 0.8 + 0.38 * n)
+    with style():
+        y = np.arange(n, 0, -1, dtype=float)
+        top = max([b.value for b in bars if b.value] or [1])
+        for bar, yy in zip(bars, y):
+            if bar.value:
+                ax.barh(yy, bar.value, height=0.62, color=bar.colour)
+            ax.text((bar.value or 0) + top * 0.01, yy, bar.text, va="center", ha="left",
+                    fontsize=FONT, color=INK if bar.value is not None else MUTED)
+        ax.set_yticks(y)
+        ax.set_yticklabels([b.label for b in bars], fontsize=FONT)
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlim(0, top * 1.32)
+        ax.set_ylim(0.4, n + 0.6)
+        # ticks at multiples of 5, like the counts (rounded to 5) they measure
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[5, 10], integer=True))
+        ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+        ax.set_xlabel(xlabel, fontsize=FONT)
+        ax.grid(axis="x", color="#e6e6e6", linewidth=0.6)
+        ax.set_axisbelow(True)
+        if legend:
+            from matplotlib.patches import Patch
+            ax.legend(handles=[Patch(color=c, label=l) for l, c in legend], fontsize=FONT - 1,
+                      frameon=False, loc="lower right")
+    return to_svg(fig, title, description)
+
+
+def agreement_heatmap(cells: dict, title: str, description: str) -> str:
+    """The 2 × 2 table official recovery × loss of index diagnoses, shaded by count.
+
+    ``cells`` maps recovered_lost, recovered_diagnosed, not_recovered_lost,
+    not_recovered_diagnosed to counts (None: suppressed, drawn hatched with a ``*``).
+    The agreeing diagonal is outlined.
+    """
+    keys = [["recovered_lost", "recovered_diagnosed"],
+            ["not_recovered_lost", "not_recovered_diagnosed"]]
+    counts = np.array([[cells.get(k) if cells.get(k) is not None else np.nan for k in row]
+                       for row in keys], dtype=float)
+    cmap = LinearSegmentedColormap.from_list("tin", ["#eef5fb", BLUE])
+    fig, ax = new_figure(5.2, 3.0)
+    with style():
+        top = np.nanmax(counts) if np.isfinite(counts).any() else 1.0
+        for i in range(2):
+            for j in range(2):
+                c = counts[i, j]
+                shown = np.isfinite(c)
+                share = c / top if shown and top else 0.0
+                ax.add_patch(_cell(j, 1 - i, cmap(share) if shown else "#f2f2f2",
+                                   hatch=None if shown else "///"))
+                text = f"{int(c):,}" if shown else "*"
+                ax.text(j + 0.5, 1 - i + 0.5, text, ha="center", va="center", fontsize=13,
+                        fontweight="bold", color="white" if shown and share > 0.55 else INK)
+        for i, j in ((0, 0), (1, 1)):  # agreement: recovered & lost, not & still diagnosed
+            ax.add_patch(_cell(j, 1 - i, "none", edge=INK, linewidth=2.0))
+        ax.set_xlim(0, 2)
+        ax.set_ylim(0, 2)
+        ax.set_xticks([0.5, 1.5], ["Lost index diagnoses", "Still diagnosed"], fontsize=FONT)
+        ax.set_yticks([1.5, 0.5], ["Officially recovered", "Not officially\nrecovered"],
+                      fontsize=FONT)
+        ax.xaxis.tick_top()
+        ax.set_xlabel("Independent blind interview at the end of treatment", fontsize=FONT)
+        ax.xaxis.set_label_position("top")
+        ax.set_ylabel("Questionnaires (official definition)", fontsize=FONT)
+        ax.tick_params(length=0)
+        for side in ax.spines.values():
+            side.set_visible(False)
+        ax.set_aspect("equal")
+    return to_svg(fig, title, description)
+
+
+def _cell(x, y, colour, *, edge="white", linewidth=1.0, hatch=None):
+    from matplotlib.patches import Rectangle
+    return Rectangle((x, y), 1, 1, facecolor=colour, edgecolor=edge, linewidth=linewidth,
+                     hatch=hatch)
+
+
+def smd_chart(rows: list[tuple[str, float | None, bool | None]], title: str,
+              description: str, flag: float = 0.1) -> str:
+    """Standardised mean differences (interviewed − everyone), |SMD| > ``flag`` marked."""
+    n = len(rows)
+    fig, ax = new_figure(7.0, 0.9 + 0.34 * n)
+    with style():
+        y = np.arange(n, 0, -1, dtype=float)
+        values = [v for _, v, _ in rows if _has(v)]
+        reach = max([abs(v) for v in values] + [flag * 3]) * 1.15
+        ax.axvspan(-flag, flag, color="#dcebf7", zorder=0)
+        ax.axvline(0, color=MUTED, linewidth=0.8)
+        text_x = blended_transform_factory(ax.transAxes, ax.transData)
+        for (label, value, flagged), yy in zip(rows, y):
+            if _has(value):
+                ax.scatter([value], [yy], s=46, zorder=3,
+                           color=VERMILLION if flagged else BLUE,
+                           marker="D" if flagged else "o")
+            text = "*" if not _has(value) else f"{value:+.2f}" + (" flagged" if flagged else "")
+            ax.text(1.02, yy, text, transform=text_x, va="center", fontsize=FONT,
+                    color=INK if _has(value) else MUTED)
+        ax.set_yticks(y)
+        ax.set_yticklabels([r[0] for r in rows], fontsize=FONT)
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        ax.set_xlim(-reach, reach)
+        ax.set_ylim(0.4, n + 0.6)
+        ax.set_xlabel(f"Standardised mean difference, interviewed − all ended referrals "
+                      f"(shaded: |SMD| ≤ {flag})", fontsize=FONT)
+    return to_svg(fig, title, description)

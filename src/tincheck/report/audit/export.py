@@ -1,0 +1,56 @@
+"""``metrics.csv``: one row per metric of a ``report.json`` document.
+
+Columns: id, label, kind, value, ci_low, ci_high, numerator, denominator, n,
+suppressed, definition, source. Values are as the document has them (disclosure
+control applied); tables are listed with their definition and no value (their rows
+are in report.json).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from ...metrics import REGISTRY
+from ...metrics.docs import FAMILIES
+
+COLUMNS = ("id", "label", "kind", "value", "ci_low", "ci_high", "numerator", "denominator",
+           "n", "suppressed", "definition", "source")
+
+
+def _order(metric_id: str) -> tuple:
+    family = metric_id.split(".", 1)[0]
+    return (FAMILIES.index(family) if family in FAMILIES else len(FAMILIES), metric_id)
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return value
+
+
+def metrics_csv(doc: dict) -> str:
+    """The document's metrics as CSV text (RFC 4180, header row first).
+
+    >>> doc = {"metrics": {"itt.cases": {"label": "Cases", "kind": "count", "value": 25,
+    ...        "suppressed": False, "definition": "C", "source": "tincheck"}}, "tables": {}}
+    >>> metrics_csv(doc).splitlines()[1]
+    'itt.cases,Cases,count,25,,,,,,false,C,tincheck'
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for metric_id in sorted(doc["metrics"], key=_order):
+        m = doc["metrics"][metric_id]
+        writer.writerow([_cell(metric_id if key == "id" else m.get(key))
+                         for key in COLUMNS])
+    for table_id in sorted(doc.get("tables", {}), key=_order):
+        metric = REGISTRY.get(table_id)
+        writer.writerow([table_id, metric.label if metric else "", "table", "", "", "", "",
+                         "", "", "", metric.definition if metric else "",
+                         metric.source if metric else ""])
+    return out.getvalue()
