@@ -40,7 +40,7 @@ test: $(VENV)/.test-installed browser
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 .PHONY: bench
-bench: $(VENV)/.installed  # BENCH_ARGS="--repeat 2 --spark" for variance and issue 10
+bench: $(VENV)/.installed  # BENCH_ARGS="--repeat 2 --spark": variance, and DuckDB vs Spark
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 clean:

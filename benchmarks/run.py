@@ -13,6 +13,7 @@ Run: make bench                                   # = python benchmarks/run.py
      python benchmarks/run.py --repeat 2           # each size twice, to show variance
      python benchmarks/run.py --sizes 100000 --no-doc
      python benchmarks/run.py --spark              # also DuckDB vs Spark at 200,000
+     python benchmarks/run.py --sizes 1000000 --memory-limit 3GB   # DuckDB capped
      python benchmarks/run.py --from results.jsonl # rewrite the doc from saved lines
 
 Timings are wall time inside the child (imports excluded); peak memory is the
@@ -83,6 +84,7 @@ def measure(referrals: int, seed: int, run: int, fresh: bool) -> dict:
     """Every stage at one size: one JSON-ready record."""
     folder, synth = service(referrals, seed, fresh)
     record = {"referrals": referrals, "seed": seed, "run": run,
+              "memory_limit": os.environ.get("TINCHECK_MEMORY_LIMIT"),
               "started": _dt.datetime.now().isoformat(timespec="seconds"),
               "synthesis": synth}
     with tempfile.TemporaryDirectory(prefix="tincheck-bench-") as workdir:
@@ -110,7 +112,7 @@ def ratios(record: dict) -> dict:
 
 
 def spark(seed: int) -> dict:
-    """DuckDB and Spark audits of the 200,000-referral service (issue 10)."""
+    """DuckDB and Spark audits of the 200,000-referral service."""
     folder, _ = service(SPARK_REFERRALS, seed, False)
     print(f"  {SPARK_REFERRALS:,} referrals: DuckDB and Spark ...", file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory(prefix="tincheck-bench-") as workdir:
@@ -152,6 +154,9 @@ def main() -> None:
     parser.add_argument("--spark", action="store_true",
                         help=f"also time DuckDB and Spark audits at {SPARK_REFERRALS:,} "
                         "referrals (needs the spark extra and Java 17)")
+    parser.add_argument("--memory-limit", metavar="SIZE",
+                        help="cap DuckDB's memory in every stage (TINCHECK_MEMORY_LIMIT), "
+                        "e.g. 3GB")
     parser.add_argument("--fresh", action="store_true",
                         help="synthesise again instead of reusing the cached Parquet")
     parser.add_argument("--no-doc", action="store_true", help="do not write the doc")
@@ -161,6 +166,8 @@ def main() -> None:
     sys.path.insert(0, str(HERE))
     import performance_doc
 
+    if args.memory_limit:
+        os.environ["TINCHECK_MEMORY_LIMIT"] = args.memory_limit  # the children inherit it
     if args.source:
         lines = [json.loads(line) for line in args.source.read_text().splitlines() if line]
         performance_doc.write(DOC, lines)

@@ -306,7 +306,7 @@ TIMEPOINT_ORDER = "CASE timepoint WHEN 'baseline' THEN 0 WHEN 'end' THEN 1 ELSE 
 
 
 def interview_checks(file: str) -> list[Check]:
-    """Rules of the interviews table beyond types and keys (issue 5)."""
+    """Rules of the interviews table beyond types and keys."""
     checks = []
     for column in INTERVIEW_CONSTANTS:
         withheld = column in ("referral_id", "assessor_id")
