@@ -39,5 +39,9 @@ browser:
 test: $(VENV)/.test-installed browser
 	$(PY) -m pytest -n 2 --dist loadgroup
 
+.PHONY: bench
+bench: $(VENV)/.installed  # BENCH_ARGS="--repeat 2 --spark": variance, and DuckDB vs Spark
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache

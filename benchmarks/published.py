@@ -1,4 +1,4 @@
-"""Time `tincheck published` on the real published data (the issue's bar: ≤ 60 s).
+"""Time `tincheck published` on the real published data (budget: ≤ 60 s).
 
 Run from the repository root:
 

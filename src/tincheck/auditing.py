@@ -319,6 +319,7 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
           imputation_seed: int = 20260101, benchmarks: str | Path | None = None,
           spark_session=None, spark_master: str | None = None,
           spark_staging: str | Path | None = None, key_file=None,
+          memory_limit: str | None = None,
           progress: Callable[[str], None] | None = None) -> Audit:
     """Audit a service's patient-level data.
 
@@ -340,6 +341,9 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
     imputations, imputation_seed : multiple imputation of missing outcomes (m = 20 by
         default; 0 skips it) and its seed, reported in the result.
     benchmarks : a CSV of extra benchmarks to compare effect sizes with.
+    memory_limit : cap on DuckDB's memory when reading ``data`` from a folder, e.g.
+        ``"3GB"`` (default ``TINCHECK_MEMORY_LIMIT`` or DuckDB's 80% of RAM); beyond
+        it DuckDB spills to a private temporary folder.
 
     >>> a = audit(example_path())                       # doctest: +SKIP
     >>> round(a.value("official.recovery_rate"), 3)      # doctest: +SKIP
@@ -355,7 +359,7 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
     step = progress or (lambda _: None)
     own = not isinstance(data, Dataset)
     step("reading and validating the data")
-    dataset = read_dataset(data, key_file=key_file) if own else data
+    dataset = read_dataset(data, key_file=key_file, memory_limit=memory_limit) if own else data
     try:
         with contextlib.ExitStack() as stack:
             backend = dataset.backend

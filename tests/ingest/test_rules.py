@@ -218,7 +218,7 @@ def test_missing_optional_column_is_fine_missing_values_of_required_are_not(fold
         "appointments.csv", 3, "kind", "required_value")
 
 
-# ---- interviews (issue 5): one interview is one referral, time point, date, assessor
+# ---- interviews: one interview is one referral, time point, date, assessor
 
 def test_interview_rows_must_agree_on_referral_time_point_and_date(folder):
     # I01 spans rows 2-3 of interviews.csv; row 3 gets another date

@@ -1,6 +1,6 @@
 """Every metric is equal on DuckDB and Spark for a 20,000-referral synthetic service.
 
-Counts must match exactly and real numbers within 1e-9 relative (issue 10).
+Counts must match exactly and real numbers within 1e-9 relative.
 """
 
 from __future__ import annotations

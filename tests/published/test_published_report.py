@@ -2,7 +2,6 @@
 
 import json
 import re
-import time
 
 import pytest
 from typer.testing import CliRunner
@@ -55,12 +54,10 @@ def test_command_help_has_a_summary_and_an_example():
 
 @pytest.mark.slow
 def test_command_on_the_published_data_2022_23(nhstt_dir, tmp_path):
-    started = time.perf_counter()
     result = CliRunner().invoke(app, [
         "published", str(nhstt_dir / "measures_annual.parquet"), "--proms",
         str(nhstt_dir / "proms_annual.parquet"), "--year", "2022-23", "--out",
         str(tmp_path)])
-    elapsed = time.perf_counter() - started
     assert result.exit_code == 0, result.output
     html = (tmp_path / "report.html").read_text()
     assert headings(html) == SECTIONS
@@ -80,7 +77,6 @@ def test_command_on_the_published_data_2022_23(nhstt_dir, tmp_path):
     assert cbt_phq["I2"] == pytest.approx(96.7, abs=0.1)
     assert "Wakefield et al. 2021: 0.87 depression, 0.88 anxiety" in data["closing_note"]
     assert data["closing_note"] in result.output
-    assert elapsed < 60  # the bar; measured about 18 s (benchmarks/ has the run)
 
 
 def test_provider_rows_without_england_compare_with_the_pooled_rate(raw_two_years, tmp_path):

@@ -44,6 +44,10 @@ def audit(
     spark_master: str = typer.Option(None, "--spark-master", metavar="URL",
                                      help="Spark master (default local[2])."),
     key_file: Path = typer.Option(None, "--key-file", help="File holding the pseudonym key."),
+    memory_limit: str = typer.Option(None, "--memory-limit", metavar="SIZE",
+                                     help="Cap DuckDB's memory, e.g. 3GB; beyond it DuckDB "
+                                     "spills to disk (default TINCHECK_MEMORY_LIMIT or 80% "
+                                     "of RAM)."),
 ) -> None:
     """Audit a service: official figures reproduced, and the honest ones beside them.
 
@@ -59,7 +63,7 @@ def audit(
                                disclosure_control=not no_disclosure_control,
                                assessors=assessors, imputations=imputations,
                                imputation_seed=seed, benchmarks=benchmarks, key_file=key_file,
-                               progress=step)
+                               memory_limit=memory_limit, progress=step)
             paths = write_report(result, out, json_path=json_path, progress=step)
     except DataError as exc:
         errors.print(f"[red]The data has errors[/red]: {exc.report.error_count}. "

@@ -9,7 +9,7 @@ import typer
 
 from ..ingest import validate as validate_folder
 from . import app
-from .output import console, print_report
+from .output import console, errors, print_report
 
 
 @app.command()
@@ -19,6 +19,9 @@ def validate(
     as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
     key_file: Path = typer.Option(None, "--key-file", help="File holding the pseudonym key "
                                   "(default: TINCHECK_PSEUDONYM_KEY)."),
+    memory_limit: str = typer.Option(None, "--memory-limit", metavar="SIZE",
+                                     help="Cap DuckDB's memory, e.g. 3GB (default "
+                                     "TINCHECK_MEMORY_LIMIT or 80% of RAM)."),
 ) -> None:
     """Check a data folder against every rule of the data model.
 
@@ -27,7 +30,11 @@ def validate(
 
     Example: tincheck validate my-service/
     """
-    report = validate_folder(data_dir, key_file=key_file)
+    try:
+        report = validate_folder(data_dir, key_file=key_file, memory_limit=memory_limit)
+    except ValueError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
     if as_json:
         console.print_json(json.dumps(report.to_dict()))
     else:

@@ -15,7 +15,7 @@ from ..instruments import INSTRUMENTS, ITEM_CODES
 from ..pseudonymise import mask
 from ..schema import SOURCE_ROW, Column, Table
 from .findings import MAX_SHOWN, Example, Finding
-from .parse import expectation, parse_sql, quote_ident, quote_literal, text_sql
+from .parse import expectation, null_sql, parse_sql, quote_ident, quote_literal, text_sql
 from .sources import RawTable
 
 WITHHELD = "(withheld: identifier)"
@@ -117,15 +117,18 @@ def column_findings(con, raw: RawTable, table: Table) -> list[Finding]:
             continue
         header = raw.header.header_of(column.name)
         text = text_sql(col, raw.raw_type(column.name))
+        missing = null_sql(col, raw.raw_type(column.name))
         parsed = parsed_name(column)
         if column.required:
             checks.append(Check(
                 "error", "required_value", file, header,
                 f"a {column.name} value; this column is required",
-                f"SELECT source_row, NULL AS value FROM {view} WHERE {text} IS NULL"))
+                f"SELECT source_row, NULL AS value FROM {view} WHERE {missing}"))
         if column.type == "str":
             continue
-        unreadable = f"{text} IS NOT NULL AND {parsed} IS NULL"
+        # the cheap test first: DuckDB evaluates the rest of a conjunction only on the
+        # rows that pass it, so the raw value's text is made only for unparsed rows
+        unreadable = f"{parsed} IS NULL AND NOT {missing}"
         if column.codes == "instrument":
             items = ", ".join(quote_literal(code) for code in ITEM_CODES)
             checks.append(Check(
@@ -303,7 +306,7 @@ TIMEPOINT_ORDER = "CASE timepoint WHEN 'baseline' THEN 0 WHEN 'end' THEN 1 ELSE 
 
 
 def interview_checks(file: str) -> list[Check]:
-    """Rules of the interviews table beyond types and keys (issue 5)."""
+    """Rules of the interviews table beyond types and keys."""
     checks = []
     for column in INTERVIEW_CONSTANTS:
         withheld = column in ("referral_id", "assessor_id")

@@ -28,7 +28,7 @@ from .. import pseudonymise
 from ..schema import TABLES
 from .columns import HeaderMap, map_headers
 from .findings import Example, Finding
-from .parse import quote_ident, quote_literal, text_sql
+from .parse import null_sql, quote_ident, quote_literal, text_sql
 
 SUFFIXES = {".csv.gz": "csv", ".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
 UNSUPPORTED = {".xls": "an old Excel .xls workbook", ".ods": "an OpenDocument spreadsheet",
@@ -206,15 +206,22 @@ def _identifier_select(index: int, header: HeaderMap, key: bytes | None,
             f"WHEN {predicate} THEN {replacement} ELSE {text} END")
 
 
+def _text_indexes(header: HeaderMap, table: str) -> list[int]:
+    """The file columns read as text (not a typed canonical column): the ones that
+    may hold an NHS number and are pseudonymised."""
+    typed = {column.name for column in TABLES[table].columns if column.type != "str"}
+    typed_indexes = {i for name, i in header.canonical.items() if name in typed}
+    return [i for i in range(len(header.headers)) if i not in typed_indexes]
+
+
 def _select_list(header: HeaderMap, table: str, key: bytes | None,
                  raw_types: dict[str, str]) -> list[str]:
     """One select expression per file column (``c<i>``), pseudonymising text columns."""
-    typed = {column.name for column in TABLES[table].columns if column.type != "str"}
-    typed_indexes = {i for name, i in header.canonical.items() if name in typed}
+    text_indexes = _text_indexes(header, table)
     out = []
     for index in range(len(header.headers)):
         col = quote_ident(f"c{index}")
-        if index in typed_indexes:
+        if index not in text_indexes:
             out.append(f"{col} AS {col}")
         else:
             text = text_sql(col, raw_types.get(f"c{index}", "VARCHAR"))
@@ -230,13 +237,15 @@ def _finish(con, source: SourceFile, header: HeaderMap, key: bytes | None,
     view = f"rawv_{source.table}"
     types = {row[0]: row[1] for row in con.execute(f"DESCRIBE {relation}").fetchall()}
     columns = [quote_ident(f"c{i}") for i in range(len(header.headers))]
-    if key is None and columns:
-        marked = " OR ".join(f"CAST({c} AS VARCHAR) = {quote_literal(NHS_MARKER)}"
-                             for c in columns)
+    # only the text columns went through _identifier_select, so only they can hold
+    # the marker of an NHS number met without a key
+    marked = " OR ".join(f"{quote_ident(f'c{i}')} = {quote_literal(NHS_MARKER)}"
+                         for i in _text_indexes(header, source.table))
+    if key is None and marked:
         if con.execute(f"SELECT count(*) FROM {relation} WHERE {marked}").fetchone()[0]:
             con.execute(f"DROP TABLE {relation}")
             raise pseudonymise.PseudonymKeyError(pseudonymise.missing_key_message(source.name))
-    empty = " AND ".join(f"{text_sql(c, types.get(c.strip(chr(34)), 'VARCHAR'))} IS NULL"
+    empty = " AND ".join(null_sql(c, types.get(c.strip(chr(34)), "VARCHAR"))
                          for c in columns) or "FALSE"
     if header.source_row is not None:
         row_sql = _carried_row_numbers(con, source, header, relation, types, findings) or row_sql

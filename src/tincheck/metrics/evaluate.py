@@ -82,17 +82,26 @@ def working_table(t: Tables | None = None):
 
 
 @functools.lru_cache(maxsize=1)
+def default_working_table():
+    """:func:`working_table` over the canonical tables, built once per process.
+
+    Building it takes a while and it is fixed (parameters enter as a table), so its
+    schema and its compiled SQL share one build.
+    """
+    return working_table()
+
+
 def working_schema() -> ibis.Schema:
-    """The working table's schema (building the expression takes a while; it is fixed)."""
-    return working_table().schema()
-
-
-def diagnostic_working_table():
-    """The diagnostic working table over the materialised outcomes table."""
-    return diagnostic.diagnostic_table(Tables(), ibis.table(working_schema(), name=WORKING))
+    """The working table's schema."""
+    return default_working_table().schema()
 
 
 @functools.lru_cache(maxsize=1)
+def diagnostic_working_table():
+    """The diagnostic working table over the materialised outcomes table (built once)."""
+    return diagnostic.diagnostic_table(Tables(), ibis.table(working_schema(), name=WORKING))
+
+
 def diagnostic_schema() -> ibis.Schema:
     return diagnostic_working_table().schema()
 
@@ -262,7 +271,7 @@ def evaluate(backend, t: Tables | None = None, period: Period | None = None,
     made = [PARAMETERS]
     try:
         engine.materialise(backend, WORKING,
-                           engine.compiled_sql(backend, "working", working_table))
+                           engine.compiled_sql(backend, "working", default_working_table))
         made.append(WORKING)
         step("building the interview table")
         engine.materialise(backend, DIAGNOSTIC,
