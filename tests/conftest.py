@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# compiled SQL goes to a folder of this test run, never the user's cache
+os.environ.setdefault("TINCHECK_SQL_CACHE", tempfile.mkdtemp(prefix="tincheck-test-sql-"))
 SHARED = Path(os.environ.get("TINCHECK_SHARED", REPO.parent / "shared"))
 
 

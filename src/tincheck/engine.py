@@ -13,6 +13,8 @@ after the canonical tables; the same compiled metric SQL then runs on Spark.
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import os
 import shutil
 import tempfile
@@ -38,19 +40,95 @@ def dialect(backend) -> str:
 
 
 _COMPILED: dict[tuple[str, str], str] = {}
+SQL_CACHE_ENV = "TINCHECK_SQL_CACHE"
 
 
 def compiled_sql(backend, key: str, build: Callable[[], ibis.Expr]) -> str:
-    """The SQL of ``build()`` in this backend's dialect, compiled once per process.
+    """The SQL of ``build()`` in this backend's dialect, compiled once.
 
-    Ibis takes seconds to compile the large expressions of an audit. They are
-    constant (data and parameters enter through tables), so the SQL text is cached
-    under ``key``, which must name everything the expression depends on.
+    Ibis takes 2-4 s to compile the large expressions of an audit. They are constant
+    (data and parameters enter through tables), so the SQL text is cached under
+    ``key``, which must name everything the expression depends on: in the process,
+    and on disk (:func:`sql_cache_dir`) for the next process with the same code.
     """
     cache_key = (dialect(backend), key)
     if cache_key not in _COMPILED:
-        _COMPILED[cache_key] = str(ibis.to_sql(build(), dialect=dialect(backend)))
+        folder = sql_cache_dir()
+        path = None
+        if folder is not None:
+            name = hashlib.sha256("\0".join(cache_key).encode()).hexdigest()[:32]
+            path = folder / f"{name}.sql"
+        sql = _read_text(path)
+        if sql is None:
+            sql = str(ibis.to_sql(build(), dialect=dialect(backend)))
+            _write_text(path, sql)
+        _COMPILED[cache_key] = sql
     return _COMPILED[cache_key]
+
+
+@functools.lru_cache(maxsize=1)
+def sql_cache_dir() -> Path | None:
+    """The folder of compiled SQL for this exact code, or None when disabled.
+
+    ``TINCHECK_SQL_CACHE`` names the parent folder (default
+    ``$XDG_CACHE_HOME/tincheck/sql`` or ``~/.cache/tincheck/sql``; ``0`` or ``off``
+    disables it). The subfolder is a fingerprint of tincheck's source files and the
+    Ibis, sqlglot and DuckDB versions, so changed code never reads stale SQL. The
+    files hold SQL text only, never data.
+    """
+    setting = os.environ.get(SQL_CACHE_ENV)
+    if setting is not None and setting.strip().lower() in ("", "0", "off", "false", "no"):
+        return None
+    if setting:
+        parent = Path(setting)
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        parent = Path(base) / "tincheck" / "sql"
+    return parent / _code_fingerprint()
+
+
+def _code_fingerprint() -> str:
+    import sqlglot
+
+    digest = hashlib.sha256()
+    for part in (ibis.__version__, sqlglot.__version__, _duckdb_version()):
+        digest.update(part.encode() + b"\0")
+    package = Path(__file__).resolve().parent
+    for source in sorted(package.rglob("*.py")):
+        digest.update(str(source.relative_to(package)).encode() + b"\0")
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def _duckdb_version() -> str:
+    try:
+        import duckdb
+    except ImportError:  # pragma: no cover - duckdb is a dependency
+        return "none"
+    return duckdb.__version__
+
+
+def _read_text(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8") or None
+    except OSError:
+        return None
+
+
+def _write_text(path: Path | None, text: str) -> None:
+    """Write atomically (parallel processes may race); a read-only home only costs time."""
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except OSError:
+        return
 
 
 def materialise(backend, name: str, sql: str) -> None:
