@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import ibis
 import pytest
 
@@ -24,6 +26,7 @@ class Counting:
 def cache(tmp_path, monkeypatch):
     monkeypatch.setenv(engine.SQL_CACHE_ENV, str(tmp_path / "sql"))
     monkeypatch.setattr(engine, "_COMPILED", {})
+    monkeypatch.setattr(engine, "_SCHEMAS", {})
     engine.sql_cache_dir.cache_clear()
     yield tmp_path / "sql"
     engine.sql_cache_dir.cache_clear()
@@ -73,3 +76,43 @@ def test_an_unwritable_cache_only_costs_time(cache, monkeypatch, tmp_path):
     build = Counting()
     sql = engine.compiled_sql(_backend(), "test:mean", build)
     assert "GROUP BY" in sql.upper() and build.calls == 1
+
+
+class CountingSchema:
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        return ibis.schema({"referral_id": "!string", "score": "float64", "seen": "date",
+                            "finished": "boolean", "contacts": "int64"})
+
+
+def test_a_schema_is_read_from_disk_in_a_new_process_without_building(cache, monkeypatch):
+    build = CountingSchema()
+    first = engine.cached_schema("test:working", build)
+    assert build.calls == 1
+    monkeypatch.setattr(engine, "_SCHEMAS", {})  # as in a new process
+    again = engine.cached_schema("test:working", build)
+    assert build.calls == 1
+    assert again == first  # types and nullability survive the round trip
+    assert not again["referral_id"].nullable and again["score"].nullable
+
+
+def test_a_damaged_schema_file_is_rebuilt(cache, monkeypatch):
+    build = CountingSchema()
+    engine.cached_schema("test:working", build)
+    [path] = engine.sql_cache_dir().glob("*.json")
+    path.write_text('{"referral_id": "no such type"}')
+    monkeypatch.setattr(engine, "_SCHEMAS", {})
+    assert engine.cached_schema("test:working", build) == build()
+    assert build.calls == 3  # rebuilt once (plus the call in the assertion)
+    assert "no such type" not in path.read_text()
+
+
+def test_the_audit_schemas_are_those_of_the_expressions(cache, monkeypatch):
+    evaluate = importlib.import_module("tincheck.metrics.evaluate")
+    built = evaluate.default_working_table().schema()
+    assert evaluate.working_schema() == built
+    monkeypatch.setattr(engine, "_SCHEMAS", {})
+    assert evaluate.working_schema() == built  # now from disk

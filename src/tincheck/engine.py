@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -64,6 +65,38 @@ def compiled_sql(backend, key: str, build: Callable[[], ibis.Expr]) -> str:
             _write_text(path, sql)
         _COMPILED[cache_key] = sql
     return _COMPILED[cache_key]
+
+
+_SCHEMAS: dict[str, ibis.Schema] = {}
+
+
+def cached_schema(key: str, build: Callable[[], ibis.Schema]) -> ibis.Schema:
+    """The schema ``build()`` returns, computed once and kept beside the compiled SQL.
+
+    Metrics are sums over the audit's working tables, unbound tables whose schemas
+    come from building their Ibis expressions (0.3-0.5 s, whatever the data size).
+    Once their SQL is read from disk, the schema is the only reason left to build
+    them, so it is cached the same way (:func:`compiled_sql`): in the process, and on
+    disk as column → type (``!`` marks not null), the same for every engine.
+    """
+    if key not in _SCHEMAS:
+        folder = sql_cache_dir()
+        path = None
+        if folder is not None:
+            name = hashlib.sha256(f"schema\0{key}".encode()).hexdigest()[:32]
+            path = folder / f"{name}.json"
+        text = _read_text(path)
+        schema = None
+        if text is not None:
+            try:
+                schema = ibis.schema(json.loads(text))
+            except Exception:  # noqa: BLE001 - any damaged file is rebuilt, never fatal
+                schema = None
+        if schema is None:
+            schema = build()
+            _write_text(path, json.dumps({name: str(dtype) for name, dtype in schema.items()}))
+        _SCHEMAS[key] = schema
+    return _SCHEMAS[key]
 
 
 @functools.lru_cache(maxsize=1)

@@ -92,8 +92,8 @@ def default_working_table():
 
 
 def working_schema() -> ibis.Schema:
-    """The working table's schema."""
-    return default_working_table().schema()
+    """The working table's schema (cached with the compiled SQL)."""
+    return engine.cached_schema("working", lambda: default_working_table().schema())
 
 
 @functools.lru_cache(maxsize=1)
@@ -103,7 +103,8 @@ def diagnostic_working_table():
 
 
 def diagnostic_schema() -> ibis.Schema:
-    return diagnostic_working_table().schema()
+    """The diagnostic working table's schema (cached with the compiled SQL)."""
+    return engine.cached_schema("diagnostic", lambda: diagnostic_working_table().schema())
 
 
 def base_tables() -> dict:
