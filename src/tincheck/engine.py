@@ -54,11 +54,7 @@ def compiled_sql(backend, key: str, build: Callable[[], ibis.Expr]) -> str:
     """
     cache_key = (dialect(backend), key)
     if cache_key not in _COMPILED:
-        folder = sql_cache_dir()
-        path = None
-        if folder is not None:
-            name = hashlib.sha256("\0".join(cache_key).encode()).hexdigest()[:32]
-            path = folder / f"{name}.sql"
+        path = _cache_path(cache_key, ".sql")
         sql = _read_text(path)
         if sql is None:
             sql = str(ibis.to_sql(build(), dialect=dialect(backend)))
@@ -80,21 +76,18 @@ def cached_schema(key: str, build: Callable[[], ibis.Schema]) -> ibis.Schema:
     disk as column → type (``!`` marks not null), the same for every engine.
     """
     if key not in _SCHEMAS:
-        folder = sql_cache_dir()
-        path = None
-        if folder is not None:
-            name = hashlib.sha256(f"schema\0{key}".encode()).hexdigest()[:32]
-            path = folder / f"{name}.json"
+        path = _cache_path(("schema", key), ".json")
         text = _read_text(path)
         schema = None
         if text is not None:
             try:
                 schema = ibis.schema(json.loads(text))
-            except Exception:  # noqa: BLE001 - any damaged file is rebuilt, never fatal
-                schema = None
+            except Exception:  # noqa: BLE001 - a damaged file is rebuilt below, never fatal
+                pass
         if schema is None:
             schema = build()
-            _write_text(path, json.dumps({name: str(dtype) for name, dtype in schema.items()}))
+            _write_text(path, json.dumps({column: str(dtype)
+                                          for column, dtype in schema.items()}))
         _SCHEMAS[key] = schema
     return _SCHEMAS[key]
 
@@ -139,6 +132,14 @@ def _duckdb_version() -> str:
     except ImportError:  # pragma: no cover - duckdb is a dependency
         return "none"
     return duckdb.__version__
+
+
+def _cache_path(parts: tuple[str, ...], suffix: str) -> Path | None:
+    """The cache file for ``parts`` (None when the cache is off)."""
+    folder = sql_cache_dir()
+    if folder is None:
+        return None
+    return folder / (hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32] + suffix)
 
 
 def _read_text(path: Path | None) -> str | None:
