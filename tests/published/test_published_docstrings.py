@@ -7,7 +7,7 @@ import pytest
 
 MODULES = ["tincheck.rates", "tincheck.published.read",
            "tincheck.published.consistency", "tincheck.published.proms",
-           "tincheck.stats.funnel"]
+           "tincheck.stats.control_limits"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -11,7 +11,7 @@ MODULES = [
     "tincheck.stats.reliable_change",
     "tincheck.stats.agreement",
     "tincheck.stats.imputation",
-    "tincheck.benchmarks",
+    "tincheck.reference_figures",
 ]
 
 

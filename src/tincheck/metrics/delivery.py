@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..stats.intervals import wilson_interval
 from .official import eligible_for_recovery
 from .registry import mean, proportion, table
-from .sources import TINCHECK
+from .citations import TINCHECK
 
 SECOND_SESSION_DAYS = (28, 90)
 

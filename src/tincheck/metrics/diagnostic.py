@@ -26,7 +26,7 @@ from ..stats.agreement import cohen_kappa
 from ..stats.intervals import wilson_interval
 from .blocks import Tables, parameters_table
 from .registry import Result, count, derived, proportion, table
-from .sources import SCOTT_2018, TINCHECK
+from .citations import SCOTT_2018, TINCHECK
 
 TIMEPOINTS = ("baseline", "end", "follow_up")
 

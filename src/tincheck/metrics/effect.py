@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import math
 
-from ..benchmarks import compare, load_benchmarks
+from ..reference_figures import compare, load_benchmarks
 from ..stats.effect_sizes import (d_pooled_sd_from_summary, d_pre_sd_from_summary,
                                   d_z_from_summary)
 from .registry import REGISTRY, derived, effect, table
-from .sources import ANNUAL_REPORT, TINCHECK
+from .citations import ANNUAL_REPORT, TINCHECK
 
 MEASURES = {"phq9": ("phq", "PHQ-9"), "gad7": ("gad", "GAD-7"), "wsas": ("wsas", "WSAS")}
 # Which shipped benchmarks each measure is compared with (by the benchmark's measure).

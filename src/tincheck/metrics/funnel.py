@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .registry import count, proportion
-from .sources import GUIDE, TINCHECK
+from .citations import GUIDE, TINCHECK
 
 count("funnel.referrals_received", "Referrals received",
       lambda o: o.received,

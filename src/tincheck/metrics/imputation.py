@@ -25,7 +25,7 @@ from .. import engine
 from ..instruments import INSTRUMENTS, PROBLEM_GROUPS
 from ..stats.imputation import impute_pmm, pooled_proportion
 from .registry import Result, derived
-from .sources import TINCHECK
+from .citations import TINCHECK
 
 try:  # BLAS threads on these small matrices only contend: one thread is 4x faster
     from threadpoolctl import threadpool_limits

@@ -8,7 +8,7 @@ GAD-7), whatever happened next. Unknown outcomes count as not recovered.
 from __future__ import annotations
 
 from .registry import count, proportion
-from .sources import TINCHECK
+from .citations import TINCHECK
 
 count("itt.cases", "Cases when referred (C)", lambda o: o.case,
       "Referrals ended in the period whose first PHQ-9 or first anxiety-measure score (the "

@@ -16,7 +16,7 @@ from ..rates import (no_reliable_change_rate, recovery_rate,  # noqa: F401
                      reliable_recovery_rate)
 from .outcomes import WAIT_18_WEEKS_DAYS, WAIT_6_WEEKS_DAYS
 from .registry import count, mean, proportion
-from .sources import ANNUAL_REPORT, GUIDE
+from .citations import ANNUAL_REPORT, GUIDE
 
 
 def eligible_for_recovery(o):

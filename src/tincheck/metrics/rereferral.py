@@ -7,7 +7,7 @@ A referral counts only if at least 365 days separate its end from the end of the
 from __future__ import annotations
 
 from .registry import proportion
-from .sources import TINCHECK
+from .citations import TINCHECK
 
 proportion("rereferral.within_12_months", "Re-referred within 12 months",
            lambda o: o.rereferral_eligible & o.rereferred, lambda o: o.rereferral_eligible,

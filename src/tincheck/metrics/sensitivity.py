@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .official import eligible_for_recovery
 from .registry import proportion
-from .sources import ANNUAL_REPORT, TINCHECK
+from .citations import ANNUAL_REPORT, TINCHECK
 
 proportion("sensitivity.completers", "Completers only (the official rate)",
            lambda o: o.official_recovered, eligible_for_recovery,

@@ -9,7 +9,7 @@ where a cost period straddles the audit period's bounds.
 from __future__ import annotations
 
 from .registry import Result, ratio
-from .sources import TINCHECK
+from .citations import TINCHECK
 
 
 def _per(id: str, over: str | None = None):

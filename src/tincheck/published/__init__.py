@@ -12,9 +12,10 @@ what is delivered.
 >>> write_report(audit, "tincheck-published/")                     # doctest: +SKIP
 """
 
-from .audit import PublishedAudit, audit_published
+from .analysis import PublishedAudit, audit_published
 from .read import PublishedDataError, PublishedTable, read_measures, read_proms
-from .report import closing_note, render_html, to_json, write_report
+# the report lives with the other reports, in tincheck.report.published
+from ..report.published import closing_note, render_html, to_json, write_report
 
 __all__ = ["PublishedAudit", "PublishedDataError", "PublishedTable", "audit_published",
            "closing_note", "read_measures", "read_proms", "render_html", "to_json",

@@ -25,7 +25,7 @@ import pandas as pd
 
 from .proms import effect_size_rows
 from .read import PublishedTable
-from ..benchmarks import get_benchmark
+from ..reference_figures import get_benchmark
 from ..stats.meta import meta_analysis
 
 THERAPIES = ("Cognitive Behaviour Therapy (CBT)", "Guided Self Help (Book)",

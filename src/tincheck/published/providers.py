@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..stats.funnel import (additive_tau2, binomial_funnel_limits, funnel_z_scores,
+from ..stats.control_limits import (additive_tau2, binomial_funnel_limits, funnel_z_scores,
                             normal_funnel_limits, overdispersion_factor,
                             overdispersion_p_value)
 from ..rates import recovery_denominator, recovery_rate

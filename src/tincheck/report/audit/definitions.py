@@ -8,7 +8,7 @@ the benchmarks compared with, and the references.
 from __future__ import annotations
 
 from ... import disclosure
-from ...benchmarks import load_benchmarks
+from ...reference_figures import load_benchmarks
 from ...instruments import INSTRUMENTS
 from ...metrics import REGISTRY
 from ...metrics.docs import FAMILIES

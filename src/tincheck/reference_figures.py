@@ -1,6 +1,6 @@
 """Benchmarks to compare a service with, shipped as data, and the comparison itself.
 
-The table (``tincheck/data/benchmarks.csv``) holds only figures verified from the
+The table (``tincheck/data/reference_figures.csv``) holds only figures verified from the
 cited source (the product contract, ``benchmarks.md``); users add their own from a
 CSV file with the same columns. Every comparison names the benchmark it used, so the
 report can show it.
@@ -66,7 +66,7 @@ class BenchmarkFileError(ValueError):
 
 
 def _shipped() -> pd.DataFrame:
-    with resources.files("tincheck").joinpath("data/benchmarks.csv").open(
+    with resources.files("tincheck").joinpath("data/reference_figures.csv").open(
             encoding="utf-8") as handle:
         return pd.read_csv(handle, dtype={c: str for c in TEXT_COLUMNS})
 

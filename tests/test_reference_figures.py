@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from tincheck.benchmarks import (
+from tincheck.reference_figures import (
     COLUMNS,
     Benchmark,
     BenchmarkFileError,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..report.charts import INK, MUTED, PALETTE, new_figure, style, to_svg
-from .evidence import PooledEffect
-from .providers import FunnelResult
+from ..published.evidence import PooledEffect
+from ..published.providers import FunnelResult
+from .charts import INK, MUTED, PALETTE, new_figure, style, to_svg
 
 
 def national_chart(series: pd.DataFrame) -> str:

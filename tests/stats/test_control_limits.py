@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from tincheck.stats.funnel import (additive_tau2, binomial_funnel_limits,
+from tincheck.stats.control_limits import (additive_tau2, binomial_funnel_limits,
                                    funnel_z_scores, normal_funnel_limits,
                                    overdispersion_factor, overdispersion_p_value,
                                    winsorise)

@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..report.page import Page, banner, cards, definition_list, empty, figure, paragraph, table
-from . import charts
-from .audit import PublishedAudit
-from .evidence import WAKEFIELD_SOURCE
-from .proms import ci_tag
+from ..published.analysis import PublishedAudit
+from ..published.evidence import WAKEFIELD_SOURCE
+from ..published.proms import ci_tag
 from ..rates import RATES
+from . import published_charts as charts
+from .page import Page, banner, cards, definition_list, empty, figure, paragraph, table
 
 ROUNDING_NOTE = ("NHS England rounds every count below England level to the nearest 5 "
                  "and shows counts under 5 as '*'; percentages below England are whole "
