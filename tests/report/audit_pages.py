@@ -2,20 +2,18 @@
 
 The structure of a page (sections, headings, chart titles, table captions, and the
 numbers shown in its cards and figure tables) is what the snapshot tests compare
-with stored expectations, so that a layout change is a deliberate diff.
+with stored expectations (syrupy, under ``__snapshots__``), so that a layout change is a
+deliberate diff: ``pytest --snapshot-update`` rewrites them, and the diff is reviewed.
 """
 
 from __future__ import annotations
 
 import html as _html
 import json
-import os
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
-EXPECTED = Path(__file__).parent / "expected"
-UPDATE = os.environ.get("TINCHECK_UPDATE_SNAPSHOTS") == "1"
+from syrupy.extensions.json import JSONSnapshotExtension
 
 
 def text(fragment: str) -> str:
@@ -53,17 +51,12 @@ def structure(page: str) -> dict:
     return out
 
 
-def compare_with_snapshot(name: str, found: dict) -> None:
-    """Assert ``found`` equals tests/report/expected/<name>.json (rewritten when
-    TINCHECK_UPDATE_SNAPSHOTS=1, for a deliberate change)."""
-    path = EXPECTED / f"{name}.json"
-    if UPDATE:
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(json.dumps(found, indent=1, ensure_ascii=False) + "\n",
-                        encoding="utf-8")
-    expected = json.loads(path.read_text(encoding="utf-8"))
-    assert found == expected, (f"{name}: the page's structure changed; if deliberate, "
-                               "rerun with TINCHECK_UPDATE_SNAPSHOTS=1 and review the diff")
+class PageStructure(JSONSnapshotExtension):
+    """A page's structure as a JSON snapshot, keys in the page's order (the order of a
+    section's figures is the order of its table rows), indented by one space."""
+
+    def serialize(self, data, **kwargs) -> str:
+        return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
 def marked_counts(page: str) -> list[int]:

@@ -24,8 +24,8 @@ from tincheck.synth import generate
 
 from ..conftest import REPO
 from ..ingest.folders import copy_example
-from .audit_pages import (compare_with_snapshot, external_references, marked_counts,
-                          sections, structure, text)
+from .audit_pages import (PageStructure, external_references, marked_counts, sections,
+                          structure, text)
 
 TITLES = [title for _, title, _ in SECTIONS]
 IMPUTATIONS = 5  # fewer than the default 20: the page, not the imputation, is tested here
@@ -64,8 +64,8 @@ def test_every_section_is_present_in_order(which, request):
     assert 'id="header"' in page  # the header: services, period, hashes, version, rule
 
 
-def test_structure_of_the_example_report_matches_the_snapshot(example):
-    compare_with_snapshot("audit_example", structure(example[2]))
+def test_structure_of_the_example_report_matches_the_snapshot(example, snapshot):
+    assert structure(example[2]) == snapshot(extension_class=PageStructure)
 
 
 def test_sections_without_data_say_so_in_one_line(bare):
