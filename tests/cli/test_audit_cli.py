@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 import tincheck
 from tincheck.cli import app
-from tincheck.report.page import SYNTHETIC_NOTICE
+from tincheck.notices import SYNTHETIC_NOTICE
 
 runner = CliRunner()
 

@@ -44,7 +44,7 @@ def structure(page: str) -> dict:
                 r'<div class="value">(.*?)</div>', body, re.S)],
             "figures": {metric_id: [text(v), text(ci), text(of)]
                         for metric_id, v, ci, of in re.findall(
-                            r'<tr><th scope=row>.*?href="#def-([^"]+)".*?</th>'
+                            r'<tr><th scope="row">.*?href="#def-([^"]+)".*?</th>'
                             r'<td class="num">(.*?)</td><td class="num">(.*?)</td>'
                             r'<td class="num">(.*?)</td></tr>', body, re.S)},
         })

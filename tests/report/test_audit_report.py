@@ -14,12 +14,14 @@ import re
 import pytest
 
 import tincheck
-from tincheck.auditing import ANY_ASSESSOR_WARNING, published_costs
+from tincheck.disclosure import published_costs
+from tincheck.notices import ANY_ASSESSOR_WARNING
 from tincheck.report.audit import SECTIONS, metrics_csv, render_html, write_report
-from tincheck.report.audit.document import Doc, value_text
+from tincheck.report.audit.document import Doc
+from tincheck.report.format import value_text
 from tincheck.report.audit.export import COLUMNS
 from tincheck.report.audit.interviews import kappa_band
-from tincheck.report.page import SYNTHETIC_NOTICE
+from tincheck.notices import SYNTHETIC_NOTICE
 from tincheck.synth import generate
 
 from ..conftest import REPO

@@ -7,7 +7,8 @@ import json
 from typer.testing import CliRunner
 
 from tincheck.cli import app
-from tincheck.report.page import SYNTHETIC_NOTICE, Page
+from tincheck.notices import SYNTHETIC_NOTICE
+from tincheck.report.page import Page
 
 runner = CliRunner()
 

@@ -10,19 +10,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..auditing import format_value
 from ..ingest import ValidationReport
-from ..report.page import SYNTHETIC_NOTICE
-
-HEADLINE = (
-    ("official.recovery_rate", "What it says on the tin: official recovery"),
-    ("itt.recovery_among_cases", "Recovery among everyone referred as a case"),
-    ("itt.recovered_per_ended_referral", "Recovered per ended referral"),
-    ("funnel.finished_course", "Ended referrals that finished a course"),
-    ("diagnostic.lost_index_end_itt", "Lost their diagnoses at end (independent interview)"),
-    ("diagnostic.lost_index_follow_up_itt", "Lost their diagnoses at follow-up"),
-)
-INTERVIEW_FIGURES = ("diagnostic.lost_index_end_itt", "diagnostic.lost_index_follow_up_itt")
+from ..notices import SYNTHETIC_NOTICE
+from ..report.audit.headline import HEADLINE
+from ..report.format import compact_text
 
 console = Console()
 errors = Console(stderr=True)
@@ -69,15 +60,16 @@ def summary_table(doc: dict) -> Table:
     table.add_column("value (95% CI)", justify="right")
     table.add_column("of", justify="right")
     interviews = "interviews" in doc["data"].get("tables_supplied", ())
-    for metric_id, label in HEADLINE:
-        metric = doc["metrics"].get(metric_id)
+    for figure in HEADLINE:
+        metric = doc["metrics"].get(figure.metric_id)
         if metric is None:
             continue
-        if metric_id in INTERVIEW_FIGURES and not interviews:
-            table.add_row(label, "no interviews", "")
+        if figure.needs_interviews and not interviews:
+            table.add_row(figure.terminal_label, "no interviews", "")
             continue
         of = metric.get("denominator")
-        table.add_row(label, format_value(metric), "*" if metric.get("suppressed") and of is None
+        table.add_row(figure.terminal_label, compact_text(metric),
+                      "*" if metric.get("suppressed") and of is None
                       and metric["kind"] == "proportion" else ("" if of is None else f"{of:,}"))
     return table
 

@@ -15,7 +15,11 @@ from ..evidence.synthesis import EvidenceSynthesis
 from ..examples import example_path
 from ..stats.inputs import jsonable
 from .meta_charts import forest_plot, funnel_plot
-from .page import Page, banner, cards, esc, figure, paragraph, table
+from .format import fixed as fmt
+from .format import fixed_interval as interval
+from .format import p_value as fmt_p
+from .page import Page, banner, cards, figure, paragraph, table
+from .page import bullet_list as _list
 
 METHOD_NAMES = {"FE": "fixed effect (inverse variance)", "DL": "DerSimonian-Laird",
                 "REML": "restricted maximum likelihood (REML)", "ML": "maximum likelihood",
@@ -48,25 +52,6 @@ REFERENCES = [
     ("Becker BJ (1988) Synthesizing standardized mean-change measures. Br J Math Stat Psychol "
      "41:257-278."),
 ]
-
-
-def fmt(x, digits: int = 2) -> str:
-    """A number for the page: fixed decimals, an en dash for a missing value."""
-    return "–" if x is None or math.isnan(x) else f"{x:.{digits}f}"
-
-
-def fmt_p(p) -> str:
-    if p is None or math.isnan(p):
-        return "–"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def interval(low, high, digits: int = 2) -> str:
-    return f"{fmt(low, digits)} to {fmt(high, digits)}"
-
-
-def _list(items) -> str:
-    return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>" if items else ""
 
 
 def _is_example(syn: EvidenceSynthesis) -> bool:

@@ -11,6 +11,9 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
+from ..notices import SYNTHETIC_NOTICE
+from .format import cell_text
+
 CSS = """
 :root { --ink:#1b1b1b; --muted:#5a5a5a; --rule:#d0d0d0; --accent:#0072B2;
         --warn:#D55E00; --bg:#ffffff; --band:#f4f6f8; }
@@ -114,10 +117,6 @@ def banner(text: str, alert: bool = False) -> str:
     return f'<div class="banner{" alert" if alert else ""}" role="note">{esc(text)}</div>'
 
 
-SYNTHETIC_NOTICE = ("Synthetic data: made by tincheck synth, no real person is in it, and "
-                    "its figures describe a model, not a service.")
-
-
 def synthetic_banner() -> str:
     """The banner every page made from synthetic data carries at its top."""
     return banner(SYNTHETIC_NOTICE, alert=True)
@@ -132,7 +131,8 @@ def table(rows: list[dict], columns: list[tuple[str, str]] | None = None,
           caption: str | None = None, numeric: set[str] | None = None) -> str:
     """An HTML table of ``rows``; ``columns`` is [(key, heading)], default all keys.
 
-    Numbers in ``numeric`` columns are right-aligned. Values are escaped.
+    Numbers in ``numeric`` columns are right-aligned. Values are formatted by
+    :func:`~tincheck.report.format.cell_text` and escaped.
     """
     if not rows:
         return empty("No rows.")
@@ -140,25 +140,38 @@ def table(rows: list[dict], columns: list[tuple[str, str]] | None = None,
     numeric = numeric or {k for k, _ in columns
                           if all(isinstance(r.get(k), (int, float)) or r.get(k) is None
                                  for r in rows)}
-    head = "".join(f'<th scope="col"{" class=num" if k in numeric else ""}>{esc(h)}</th>'
-                   for k, h in columns)
+    return html_table([[esc(cell_text(r.get(k))) for k, _ in columns] for r in rows],
+                      [heading for _, heading in columns], caption=caption,
+                      numeric={i for i, (k, _) in enumerate(columns) if k in numeric})
+
+
+def html_table(rows: list[list[str]], headings: list[str], caption: str | None = None,
+               numeric: set[int] = frozenset(), *, cls: str | None = None,
+               row_headers: bool = False, row_ids: list[str] | None = None) -> str:
+    """The one HTML table every report draws: ``rows`` of cells that are already HTML
+    (escape text before passing it), ``headings`` as text.
+
+    Columns whose index is in ``numeric`` are right-aligned; ``row_headers`` makes each
+    row's first cell its header; ``row_ids`` gives each row an id (a link target).
+    """
+    def align(i: int) -> str:
+        return ' class="num"' if i in numeric else ""
+
+    def cell(i: int, content: str) -> str:
+        if i == 0 and row_headers:
+            return f'<th scope="row"{align(i)}>{content}</th>'
+        return f"<td{align(i)}>{content}</td>"
+
+    head = "".join(f'<th scope="col"{align(i)}>{esc(h)}</th>' for i, h in enumerate(headings))
+    ids = row_ids or [None] * len(rows)
     body = "".join(
-        "<tr>" + "".join(f'<td{" class=num" if k in numeric else ""}>{esc(_cell(r.get(k)))}'
-                         "</td>" for k, _ in columns) + "</tr>"
-        for r in rows)
+        (f'<tr id="{esc(row_id)}">' if row_id else "<tr>")
+        + "".join(cell(i, content) for i, content in enumerate(row)) + "</tr>"
+        for row, row_id in zip(rows, ids))
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return (f'<div class="table-wrap"><table>{cap}<thead><tr>{head}</tr></thead>'
+    attr = f' class="{esc(cls)}"' if cls else ""
+    return (f'<div class="table-wrap"><table{attr}>{cap}<thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table></div>")
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:,.3g}" if abs(value) < 1 else f"{value:,.2f}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
 
 
 def figure(svg: str, caption: str | None = None) -> str:
@@ -167,17 +180,27 @@ def figure(svg: str, caption: str | None = None) -> str:
     return f"<figure>{svg}{cap}</figure>"
 
 
+def bullet_list(items) -> str:
+    """A bulleted list of texts ('' when there are none)."""
+    return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>" if items else ""
+
+
 def definition_list(items: list[tuple[str, str]], cls: str = "meta") -> str:
     body = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items)
     return f'<dl class="{esc(cls)}">{body}</dl>'
 
 
+def card(label: str, value_html: str, ci_html: str, base_html: str | None = None) -> str:
+    """One headline figure: its label, value and interval (HTML), and optionally what
+    it is taken over (HTML)."""
+    base = f'<div class="base">{base_html}</div>' if base_html is not None else ""
+    return (f'<div class="card"><div class="label">{esc(label)}</div>'
+            f'<div class="value">{value_html}</div><div class="ci">{ci_html}</div>{base}</div>')
+
+
 def cards(items: list[tuple[str, str, str]]) -> str:
     """Headline figures: [(label, value, interval text)]."""
-    body = "".join(
-        f'<div class="card"><div class="label">{esc(label)}</div>'
-        f'<div class="value">{esc(value)}</div><div class="ci">{esc(ci)}</div></div>'
-        for label, value, ci in items)
+    body = "".join(card(label, esc(value), esc(ci)) for label, value, ci in items)
     return f'<div class="cards">{body}</div>'
 
 

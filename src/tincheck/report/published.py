@@ -15,6 +15,7 @@ from ..published.evidence import WAKEFIELD_SOURCE
 from ..published.proms import ci_tag
 from ..rates import RATES
 from . import published_charts as charts
+from .format import missing, percent_figure, rounded
 from .page import Page, banner, cards, definition_list, empty, figure, paragraph, table
 
 ROUNDING_NOTE = ("NHS England rounds every count below England level to the nearest 5 "
@@ -22,20 +23,6 @@ ROUNDING_NOTE = ("NHS England rounds every count below England level to the near
                  "numbers computed from the unrounded counts. Provider rates recomputed "
                  "here from rounded counts therefore carry an error of up to about "
                  "2.5 / denominator besides their sampling error.")
-
-
-def _pct(value, decimals: int = 1) -> str:
-    return "" if value is None or _nan(value) else f"{value:.{decimals}f}%"
-
-
-def _nan(value) -> bool:
-    return isinstance(value, float) and math.isnan(value)
-
-
-def _num(value, decimals: int = 0):
-    if value is None or _nan(value):
-        return None
-    return round(float(value), decimals) if decimals else int(round(float(value)))
 
 
 def _national_section(page: Page, audit: PublishedAudit) -> None:
@@ -47,17 +34,17 @@ def _national_section(page: Page, audit: PublishedAudit) -> None:
         return
     rows = []
     for _, r in s.iterrows():
-        row = {"year": r["reporting_period"], "received": _num(r["referrals_received"]),
-               "finished": _num(r["finished"]), "no_paired": _num(r["no_paired_scores"]),
-               "recovered": _num(r["recovered"]),
-               "per100": _num(r["recovered_per_100_received"], 1)}
+        row = {"year": r["reporting_period"], "received": rounded(r["referrals_received"]),
+               "finished": rounded(r["finished"]), "no_paired": rounded(r["no_paired_scores"]),
+               "recovered": rounded(r["recovered"]),
+               "per100": rounded(r["recovered_per_100_received"], 1)}
         for rate in RATES:
             published = r.get(f"{rate.measure}_published")
             recomputed = r.get(f"{rate.measure}_recomputed")
             agrees = r.get(f"{rate.measure}_agrees")
             mark = "" if agrees is not pd.NA and bool(agrees) else " ✗"
             row[rate.measure] = (f"{published:.1f} / {recomputed:.2f}{mark}"
-                                 if not _nan(published) else "")
+                                 if not missing(published) else "")
         rows.append(row)
     columns = [("year", "Year"), ("received", "Referrals received"),
                ("finished", "Finished a course"), ("recovered", "Recovered"),
@@ -79,13 +66,13 @@ def _national_section(page: Page, audit: PublishedAudit) -> None:
         figure(charts.national_chart(s)),
     ]
     if "ended_referrals" in s and s["ended_referrals"].notna().any():
-        funnel_rows = [{"year": r["reporting_period"], "ended": _num(r["ended_referrals"]),
-                        "before": _num(r.get("ended_before_treatment")),
-                        "one": _num(r.get("ended_after_one_treatment")),
-                        "finished": _num(r["finished"]),
-                        "fin100": _num(r["finished_per_100_ended"], 1),
-                        "rec100": _num(r["recovered_per_100_ended"], 1)}
-                       for _, r in s.iterrows() if not _nan(r["ended_referrals"])]
+        funnel_rows = [{"year": r["reporting_period"], "ended": rounded(r["ended_referrals"]),
+                        "before": rounded(r.get("ended_before_treatment")),
+                        "one": rounded(r.get("ended_after_one_treatment")),
+                        "finished": rounded(r["finished"]),
+                        "fin100": rounded(r["finished_per_100_ended"], 1),
+                        "rec100": rounded(r["recovered_per_100_ended"], 1)}
+                       for _, r in s.iterrows() if not missing(r["ended_referrals"])]
         blocks.append(table(funnel_rows, [
             ("year", "Year"), ("ended", "Referrals ended"),
             ("before", "Ended before treatment"), ("one", "Ended after one treatment"),
@@ -96,7 +83,7 @@ def _national_section(page: Page, audit: PublishedAudit) -> None:
 
 
 def _phi_text(f) -> str:
-    if _nan(f.phi):
+    if missing(f.phi):
         return "overdispersion not estimated (fewer than 3 organisations)"
     p = f.overdispersion_p
     return f"overdispersion factor φ = {f.phi:.2f} (p {'< 0.001' if p < 0.001 else f'= {p:.3f}'})"
@@ -129,8 +116,8 @@ def _funnel_section(page: Page, audit: PublishedAudit) -> None:
                ("total", "Outside")], caption="Providers outside each limit"),
     ]
     outside = f.providers[f.providers["outside_exact_95"]].sort_values("z")
-    rows = [{"code": r["org_code"], "name": r["org_name"], "den": _num(r["denominator"]),
-             "rate": _pct(100 * min(r["rate"], 1.0), 1), "z": round(float(r["z"]), 1),
+    rows = [{"code": r["org_code"], "name": r["org_name"], "den": rounded(r["denominator"]),
+             "rate": percent_figure(100 * min(r["rate"], 1.0), 1), "z": round(float(r["z"]), 1),
              "e95": "✓" if r["outside_exact_95"] else "",
              "e998": "✓" if r["outside_exact_998"] else "",
              "r95": "✓" if r["outside_re_95"] else "",
@@ -162,7 +149,7 @@ def _consistency_section(page: Page, audit: PublishedAudit) -> None:
         f"organisations have a published figure outside that range.")]
     if len(c.inconsistent):
         rows = [{"code": r["org_code"], "name": r["org_name"], "rate": r["measure"],
-                 "published": _num(r["published"]),
+                 "published": rounded(r["published"]),
                  "range": f"{r['allowed_low']:.1f}–{r['allowed_high']:.1f}%",
                  "off": round(float(r["distance"]), 1)} for _, r in c.inconsistent.iterrows()]
         blocks.append(table(rows, [("code", "Code"), ("name", "Organisation"),
@@ -185,9 +172,9 @@ def _effects_section(page: Page, audit: PublishedAudit) -> None:
                          & (audit.effects["n"] >= 100)]
     out, tag = [], ci_tag(audit.correlation)
     for therapy, part in rows.groupby("variable_b"):
-        item = {"therapy": therapy, "n": _num(part["n"].iloc[0])}
+        item = {"therapy": therapy, "n": rounded(part["n"].iloc[0])}
         for _, r in part.iterrows():
-            if _nan(r["d"]):
+            if missing(r["d"]):
                 continue
             low, high = r[f"ci_low_{tag}"], r[f"ci_high_{tag}"]
             item[r["measure"]] = f"{r['d']:.2f} ({low:.2f}–{high:.2f}) pub. {r['published']:.1f}"
@@ -195,13 +182,13 @@ def _effects_section(page: Page, audit: PublishedAudit) -> None:
     out.sort(key=lambda x: -(x["n"] or 0))
     sensitivity = []
     for therapy, part in rows.groupby("variable_b"):
-        item = {"therapy": therapy, "n": _num(part["n"].iloc[0])}
+        item = {"therapy": therapy, "n": rounded(part["n"].iloc[0])}
         for _, r in part[part["measure"].isin(["phq", "gad"])].iterrows():
             for key in ("r3", "r5", "r7"):
                 col = ci_tag(int(key[1]) / 10)
                 item[f"{r['measure']}_{key}"] = (
                     f"{r[f'ci_low_{col}']:.2f}–{r[f'ci_high_{col}']:.2f}"
-                    if not _nan(r[f"ci_low_{col}"]) else "")
+                    if not missing(r[f"ci_low_{col}"]) else "")
         sensitivity.append(item)
     sensitivity.sort(key=lambda x: -(x["n"] or 0))
     blocks = [
@@ -271,11 +258,11 @@ def _delivery_section(page: Page, audit: PublishedAudit) -> None:
     blocks = []
     if audit.mix_summary is not None and len(audit.mix_summary):
         s = audit.mix_summary
-        rows = [{"year": r["reporting_period"], "courses": _num(r["therapy_courses"]),
-                 "gsh": _pct(100 * r["guided_self_help_share"]),
-                 "sh": _pct(100 * r["self_help_any_share"]),
-                 "li": _pct(100 * r["low_intensity_share"]),
-                 "gshf": _pct(100 * r.get("guided_self_help_share_of_finished", np.nan))}
+        rows = [{"year": r["reporting_period"], "courses": rounded(r["therapy_courses"]),
+                 "gsh": percent_figure(100 * r["guided_self_help_share"]),
+                 "sh": percent_figure(100 * r["self_help_any_share"]),
+                 "li": percent_figure(100 * r["low_intensity_share"]),
+                 "gshf": percent_figure(100 * r.get("guided_self_help_share_of_finished", np.nan))}
                 for _, r in s.iterrows()]
         blocks += [
             paragraph("Finished courses by the therapy types they included (England, "
@@ -290,8 +277,8 @@ def _delivery_section(page: Page, audit: PublishedAudit) -> None:
         ]
         last = audit.mix[audit.mix["reporting_period"] == s["reporting_period"].iloc[-1]]
         blocks.append(table(
-            [{"therapy": r["therapy"], "courses": _num(r["courses"]),
-              "share": _pct(100 * r["share_of_therapy_courses"]),
+            [{"therapy": r["therapy"], "courses": rounded(r["courses"]),
+              "share": percent_figure(100 * r["share_of_therapy_courses"]),
               "li": "low" if r["low_intensity"] else "high"} for _, r in last.iterrows()],
             [("therapy", "Therapy type"), ("courses", "Courses"),
              ("share", "Share"), ("li", "Intensity")],
@@ -368,7 +355,7 @@ def _cards(audit: PublishedAudit) -> list[tuple[str, str, str]]:
     items = []
     if len(row) and "recovery_published" in row:
         r = row.iloc[0]
-        items.append(("Published recovery rate, England", _pct(r["recovery_published"]),
+        items.append(("Published recovery rate, England", percent_figure(r["recovery_published"]),
                       "of finishers at caseness"))
         items.append(("Recovered per 100 referrals received",
                       f"{r['recovered_per_100_received']:.1f}", "same-year approximation"))

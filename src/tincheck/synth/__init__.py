@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..report.page import SYNTHETIC_NOTICE
+from ..notices import SYNTHETIC_NOTICE
 from .chunk import CHUNK_REFERRALS, build_context, simulate_chunk
 from .parameters import SynthConfigError, load_parameters, parameters_sha256, plain
 from .tables import chunk_tables, costs_table, therapists_table

@@ -12,8 +12,9 @@ from ...reference_figures import load_benchmarks
 from ...instruments import INSTRUMENTS
 from ...metrics import REGISTRY
 from ...metrics.docs import FAMILIES
-from ..page import banner, esc, paragraph
-from .document import DASH, Doc, html_table, num
+from ..format import DASH, num
+from ..page import banner, esc, html_table, paragraph
+from .document import Doc
 
 FAMILY_NAMES = {
     "funnel": "What happened to everyone referred", "official": "Official NHS measures",
@@ -128,16 +129,14 @@ def definitions(doc: Doc) -> list[str]:
             definition = m.get("definition") or (metric.definition if metric else "")
             source = m.get("source") or (metric.source if metric else "")
             kind = m.get("kind") or (metric.kind if metric else "")
-            rows.append(f'<tr id="def-{esc(metric_id)}"><td><code>{esc(metric_id)}</code></td>'
-                        f'<td><span class="label">{esc(label)}</span> '
-                        f'<span class="def">({esc(kind)})</span><br>{esc(definition)}</td>'
-                        f'<td class="def">{esc(source)}</td></tr>')
+            rows.append([f"<code>{esc(metric_id)}</code>",
+                         f'<span class="label">{esc(label)}</span> '
+                         f'<span class="def">({esc(kind)})</span><br>{esc(definition)}',
+                         f'<span class="def">{esc(source)}</span>'])
         blocks.append(
             f"<h3>{esc(FAMILY_NAMES.get(family, family))}</h3>"
-            '<div class="table-wrap"><table class="definitions"><thead><tr>'
-            "<th scope=col>id</th><th scope=col>Figure and definition</th>"
-            "<th scope=col>Source</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></div>")
+            + html_table(rows, ["id", "Figure and definition", "Source"], cls="definitions",
+                         row_ids=[f"def-{metric_id}" for metric_id in metric_ids]))
     blocks += [_thresholds(), _benchmarks(doc), "<h3>Disclosure control</h3>",
                paragraph(doc.settings.get("disclosure_rule") or ""),
                "<h3>References</h3>",

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import math
 
-from ...auditing import ANY_ASSESSOR_WARNING
-from ..page import banner, empty, esc, figure, paragraph
+from ...notices import ANY_ASSESSOR_WARNING
+from ..format import (DASH, count_html, count_text, missing, num, num_interval, pct,
+                      pct_interval)
+from ..page import banner, empty, esc, figure, html_table, paragraph
 from . import charts
 from .charts import Row
-from .document import (DASH, Doc, count_html, count_text, html_table, metric_table, missing,
-                       num, num_interval, pct, pct_interval)
+from .document import Doc, metric_table
 from .outcomes import (DISORDER_LABELS, NO_INTERVIEWS, SCOTT_2018, _say, has_interviews,
                        narrow_figure)
 

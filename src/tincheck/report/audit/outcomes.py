@@ -7,18 +7,20 @@ section's HTML blocks; a section without data returns one line saying so.
 
 from __future__ import annotations
 
-from ...auditing import ANY_ASSESSOR_WARNING
 from ...codes import DISORDER
-from ..page import banner, empty, esc, figure, paragraph
+from ...notices import ANY_ASSESSOR_WARNING
+from ..format import (DASH, count_html, count_text, interval_text, missing, num, pct,
+                      value_html, value_text)
+from ..page import banner, card, empty, esc, figure, html_table, paragraph
+from . import charts
+from .charts import Bar, Row
+from .document import Doc, metric_table
+from .headline import HEADLINE
 
 
 def narrow_figure(svg: str, caption: str) -> str:
     """A figure that should not be stretched to the full width (a small table chart)."""
     return figure(svg, caption).replace("<figure>", '<figure class="narrow">', 1)
-from . import charts
-from .charts import Bar, Row
-from .document import (DASH, Doc, count_html, count_text, html_table, interval_text,
-                       metric_table, missing, num, pct, value_html, value_text)
 
 NHS_TARGET = 0.50            # NHS Digital (2021) guide §2.6 (benchmarks: nhs_recovery_target)
 SCOTT_2018 = 0.092           # Scott 2018, J Health Psychol 23:1136-1147 (scott2018_lost_diagnosis)
@@ -69,36 +71,20 @@ def headline(doc: Doc) -> list[str]:
         blocks.append(banner(ANY_ASSESSOR_WARNING, alert=True))
     blocks.append(paragraph(_headline_sentence(doc), "summary"))
     none = NO_DATA if not has_interviews(doc) else "not available"
-    tin = [_card(doc, "official.recovery_rate", "Official recovery rate",
-                 "finished a course (2+ treatment sessions) and at caseness")]
-    inside = [
-        _card(doc, "itt.recovery_among_cases", "Recovery among everyone referred as a case",
-              "whatever happened to them; unknown outcomes count as not recovered"),
-        _card(doc, "itt.recovered_per_ended_referral", "Recovered, per referral that ended",
-              "every referral that ended, case or not"),
-        _card(doc, "diagnostic.lost_index_end_itt", "Lost their diagnoses at the end",
-              "independent blind interview; everyone diagnosed at baseline", none),
-        _card(doc, "diagnostic.lost_index_follow_up_itt", "Lost their diagnoses at follow-up",
-              "independent blind interview; everyone diagnosed at baseline", none),
-    ]
+    on_page = [h for h in HEADLINE if h.on_page]
+    tin = [_card(doc, h.metric_id, h.card_label, h.over) for h in on_page if h.official]
+    inside = [_card(doc, h.metric_id, h.card_label, h.over, none if h.needs_interviews else DASH)
+              for h in on_page if not h.official]
     blocks.append(
         '<div class="tin-compare">'
         f'<div class="tin"><h3>What it says on the tin</h3>{"".join(tin)}</div>'
         f'<div class="in-tin"><h3>What is in the tin</h3>{"".join(inside)}</div></div>')
-    rows = [
-        Row("What it says on the tin", header=True),
-        _row(doc, "official.recovery_rate", "Official recovery (finished, at caseness)",
-             "official"),
-        Row("What is in the tin", header=True),
-        _row(doc, "itt.recovery_among_cases", "Recovery, everyone referred as a case",
-             "honest"),
-        _row(doc, "itt.recovered_per_ended_referral", "Recovered, per ended referral",
-             "honest"),
-        _row(doc, "diagnostic.lost_index_end_itt", "Lost diagnoses at end (interview)",
-             "honest", none),
-        _row(doc, "diagnostic.lost_index_follow_up_itt",
-             "Lost diagnoses at follow-up (interview)", "honest", none),
-    ]
+    rows = [Row("What it says on the tin", header=True),
+            *[_row(doc, h.metric_id, h.chart, "official") for h in on_page if h.official],
+            Row("What is in the tin", header=True),
+            *[_row(doc, h.metric_id, h.chart, "honest",
+                   none if h.needs_interviews else "not available")
+              for h in on_page if not h.official]]
     described = "; ".join(f"{r.label}: {r.text}" for r in rows if not r.header)
     blocks.append(figure(
         charts.interval_chart(
@@ -123,10 +109,9 @@ def _card(doc: Doc, metric_id: str, label: str, over: str, none: str = DASH) -> 
                                           or m.get("suppressed")):
         base = f"{count_html(m.get('numerator'))} of {count_html(m.get('denominator'))}"
     ci_line = f"95% CI {esc(ci)}" if ci and ci != DASH else ""
-    return (f'<div class="card"><div class="label">{esc(label)}</div>'
-            f'<div class="value">{value}</div><div class="ci">{ci_line}</div>'
-            f'<div class="base">{base}{" · " if base else ""}{esc(over)} '
-            f'<a class="mid" href="#def-{esc(metric_id)}">{esc(metric_id)}</a></div></div>')
+    return card(label, value, ci_line,
+                f'{base}{" · " if base else ""}{esc(over)} '
+                f'<a class="mid" href="#def-{esc(metric_id)}">{esc(metric_id)}</a>')
 
 
 def _headline_sentence(doc: Doc) -> str:

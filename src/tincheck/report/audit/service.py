@@ -5,11 +5,12 @@ costs, and the quality of the data.
 from __future__ import annotations
 
 from ...codes import THERAPY_TYPE
-from ..page import empty, esc, figure, paragraph
+from ..format import (DASH, count_html, count_text, missing, money, num, pct, pct_interval,
+                      value_text)
+from ..page import bullet_list, empty, esc, figure, html_table, paragraph
 from . import charts
 from .charts import Bar
-from .document import (DASH, Doc, bullet_list, count_html, count_text, html_table,
-                       metric_table, missing, money, num, pct, pct_interval, value_text)
+from .document import Doc, metric_table
 
 THERAPY = {c.value: c for c in THERAPY_TYPE}
 INTENSITY_COLOURS = {"low": charts.SKY, "high": charts.BLUE}
