@@ -20,8 +20,7 @@ import ibis
 
 from .. import engine
 from ..stats.intervals import mean_t_interval, wilson_interval
-from . import (delivery, diagnostic, effect, funnel, imputation, itt,  # noqa: F401
-               official, rereferral, sensitivity, value)
+from . import diagnostic, effect, imputation
 from .blocks import Period, Tables, order_key, parameters_sql, parameters_table
 from .outcomes import referral_outcomes, with_rereferrals
 from .registry import DERIVED, REGISTRY, Result

@@ -1,8 +1,11 @@
 """The metric registry: every metric's id, label, kind, definition and source.
 
 A metric is registered once, with the expression that computes it, by the module of
-its family (``funnel``, ``official``, ...). The report, ``report.json`` and the docs
-read this registry; nothing else restates a definition.
+its family (``funnel``, ``official``, ...). :data:`FAMILIES` lists the families in the
+order every output shows them, with the modules that declare each; :data:`REGISTRY`
+imports those modules the first time it is read, so it is complete whatever was
+imported before. The report, ``report.json``, ``metrics.csv`` and the docs read this
+registry; nothing else restates a definition or the order of the families.
 
 Kinds:
 
@@ -22,6 +25,9 @@ Scalar metrics name their ``base``: the working table they are sums over
 
 from __future__ import annotations
 
+import importlib
+import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -49,15 +55,108 @@ class Metric:
         return self.id.split(".", 1)[0]
 
 
-REGISTRY: dict[str, Metric] = {}
+@dataclass(frozen=True)
+class Family:
+    """A family of metrics: the prefix of its metrics' ids, its title in the report, and
+    the modules of :mod:`tincheck.metrics` that declare its metrics."""
+
+    id: str
+    title: str
+    modules: tuple[str, ...]
+
+
+# The families, in the order the report, metrics.csv and docs/metrics.md show them.
+# A new family is one module here and one line below.
+FAMILIES: tuple[Family, ...] = (
+    Family("funnel", "What happened to everyone referred", ("funnel",)),
+    Family("official", "Official NHS measures", ("official",)),
+    Family("itt", "Everyone referred as a case", ("itt",)),
+    Family("sensitivity", "Missing data", ("sensitivity", "imputation")),
+    Family("diagnostic", "Independent diagnostic outcomes", ("diagnostic",)),
+    Family("agreement", "Agreement", ("diagnostic",)),
+    Family("effect", "Effect sizes", ("effect",)),
+    Family("delivery", "What was delivered", ("delivery",)),
+    Family("rereferral", "Re-referral", ("rereferral",)),
+    Family("value", "Cost per outcome", ("value",)),
+)
+FAMILY_IDS = tuple(f.id for f in FAMILIES)
+
+
+def family_order(metric_id: str) -> int:
+    """The position of a metric's family in :data:`FAMILIES` (unknown families last)."""
+    family = metric_id.split(".", 1)[0]
+    return FAMILY_IDS.index(family) if family in FAMILY_IDS else len(FAMILY_IDS)
+
+
+def sort_key(metric_id: str) -> tuple[int, str]:
+    """Metrics ordered by family, then by id (docs, definitions, metrics.csv)."""
+    return family_order(metric_id), metric_id
+
+
+class Registry(Mapping):
+    """Metric id → :class:`Metric`, family by family in the order of :data:`FAMILIES`,
+    and within a family in the order its modules declare them.
+
+    Reading it loads every module named in :data:`FAMILIES` (once); the modules fill
+    it through :func:`register` as they are imported, in whatever order they are.
+    """
+
+    def __init__(self) -> None:
+        self._declared: dict[str, tuple[Metric, str]] = {}  # id → (metric, module)
+        self._ordered: dict[str, Metric] = {}
+        self._loaded = False
+
+    def add(self, metric: Metric, module: str) -> None:
+        if metric.id in self._declared:
+            raise ValueError(f"metric {metric.id} registered twice")
+        self._declared[metric.id] = (metric, module)
+
+    def _load(self) -> dict[str, Metric]:
+        if not self._loaded:
+            self._loaded = True  # before importing: a family module may read the registry
+            for family in FAMILIES:
+                for module in family.modules:
+                    importlib.import_module(f"{__package__}.{module}")
+        if len(self._ordered) != len(self._declared):
+            position = {metric_id: i for i, metric_id in enumerate(self._declared)}
+
+            def order(metric_id: str) -> tuple:
+                metric, module = self._declared[metric_id]
+                modules = FAMILIES[family_order(metric_id)].modules \
+                    if family_order(metric_id) < len(FAMILIES) else ()
+                short = module.rsplit(".", 1)[-1]
+                return (family_order(metric_id),
+                        modules.index(short) if short in modules else len(modules),
+                        position[metric_id])
+
+            self._ordered = {i: self._declared[i][0] for i in sorted(self._declared, key=order)}
+        return self._ordered
+
+    def __getitem__(self, metric_id: str) -> Metric:
+        return self._load()[metric_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def family(self, family: str) -> list[Metric]:
+        """The metrics of ``family``, in the order its module declares them."""
+        return [m for m in self.values() if m.family == family]
+
+
+REGISTRY = Registry()
 
 
 def register(metric: Metric) -> Metric:
+    """Add ``metric`` to :data:`REGISTRY`, noting the module that declares it."""
     if metric.kind not in KINDS:
         raise ValueError(f"{metric.id}: unknown kind {metric.kind!r}")
-    if metric.id in REGISTRY:
-        raise ValueError(f"metric {metric.id} registered twice")
-    REGISTRY[metric.id] = metric
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        frame = frame.f_back  # past the helpers of this module (proportion, count, ...)
+    REGISTRY.add(metric, frame.f_globals.get("__name__", "") if frame is not None else "")
     return metric
 
 

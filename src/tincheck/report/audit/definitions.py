@@ -11,17 +11,12 @@ from ... import disclosure
 from ...reference_figures import load_benchmarks
 from ...instruments import INSTRUMENTS
 from ...metrics import REGISTRY
-from ...metrics.docs import FAMILIES
+from ...metrics.registry import FAMILIES, sort_key
 from ..format import DASH, num
 from ..page import banner, esc, html_table, paragraph
 from .document import Doc
 
-FAMILY_NAMES = {
-    "funnel": "What happened to everyone referred", "official": "Official NHS measures",
-    "itt": "Everyone referred as a case", "sensitivity": "Missing data",
-    "diagnostic": "Independent diagnostic outcomes", "agreement": "Agreement",
-    "effect": "Effect sizes", "delivery": "What was delivered", "rereferral": "Re-referral",
-    "value": "Cost per outcome"}
+FAMILY_TITLES = {family.id: family.title for family in FAMILIES}
 REFERENCES = [
     "NHS Digital (2021) A guide to IAPT data and publications, updated for the v2.0 dataset.",
     "Clark DM (2018) Realising the mass public benefit of evidence-based psychological "
@@ -118,7 +113,7 @@ def definitions(doc: Doc) -> list[str]:
         "stated variance.")]
     families: dict[str, list[str]] = {}
     ids = set(doc.metrics) | set(doc.tables)
-    for metric_id in sorted(ids, key=lambda i: (_order(i), i)):
+    for metric_id in sorted(ids, key=sort_key):
         families.setdefault(metric_id.split(".", 1)[0], []).append(metric_id)
     for family, metric_ids in families.items():
         rows = []
@@ -134,7 +129,7 @@ def definitions(doc: Doc) -> list[str]:
                          f'<span class="def">({esc(kind)})</span><br>{esc(definition)}',
                          f'<span class="def">{esc(source)}</span>'])
         blocks.append(
-            f"<h3>{esc(FAMILY_NAMES.get(family, family))}</h3>"
+            f"<h3>{esc(FAMILY_TITLES.get(family, family))}</h3>"
             + html_table(rows, ["id", "Figure and definition", "Source"], cls="definitions",
                          row_ids=[f"def-{metric_id}" for metric_id in metric_ids]))
     blocks += [_thresholds(), _benchmarks(doc), "<h3>Disclosure control</h3>",
@@ -146,11 +141,6 @@ def definitions(doc: Doc) -> list[str]:
                          "Okabe-Ito colour-blind-safe palette; nothing is fetched from the "
                          "network.", "note")]
     return blocks
-
-
-def _order(metric_id: str) -> int:
-    family = metric_id.split(".", 1)[0]
-    return FAMILIES.index(family) if family in FAMILIES else len(FAMILIES)
 
 
 def _threshold(value, op: str = ">=") -> str:

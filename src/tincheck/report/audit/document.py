@@ -63,6 +63,16 @@ def _label(metric_id: str) -> str:
     return metric.label if metric else metric_id
 
 
+def family_metrics(family: str, first=(), skip=()) -> list[str]:
+    """The figures a section tabulates for a metric family: those in ``first`` as
+    listed, then every other scalar metric of the family in registry order, less those
+    in ``skip`` (shown elsewhere). A metric added to the family's module is shown
+    without a change to the report."""
+    shown = set(first) | set(skip)
+    return [*first, *(m.id for m in REGISTRY.family(family)
+                      if m.kind != "table" and m.id not in shown)]
+
+
 def definition_html(metric_id: str, m: dict) -> str:
     """The label, with the definition and the metric id in small type beneath it."""
     label = m.get("label") or _label(metric_id)

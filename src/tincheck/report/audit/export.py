@@ -12,15 +12,10 @@ import csv
 import io
 
 from ...metrics import REGISTRY
-from ...metrics.docs import FAMILIES
+from ...metrics.registry import sort_key
 
 COLUMNS = ("id", "label", "kind", "value", "ci_low", "ci_high", "numerator", "denominator",
            "n", "suppressed", "definition", "source")
-
-
-def _order(metric_id: str) -> tuple:
-    family = metric_id.split(".", 1)[0]
-    return (FAMILIES.index(family) if family in FAMILIES else len(FAMILIES), metric_id)
 
 
 def _cell(value):
@@ -44,11 +39,11 @@ def metrics_csv(doc: dict) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for metric_id in sorted(doc["metrics"], key=_order):
+    for metric_id in sorted(doc["metrics"], key=sort_key):
         m = doc["metrics"][metric_id]
         writer.writerow([_cell(metric_id if key == "id" else m.get(key))
                          for key in COLUMNS])
-    for table_id in sorted(doc.get("tables", {}), key=_order):
+    for table_id in sorted(doc.get("tables", {}), key=sort_key):
         metric = REGISTRY.get(table_id)
         writer.writerow([table_id, metric.label if metric else "", "table", "", "", "", "",
                          "", "", "", metric.definition if metric else "",

@@ -13,22 +13,25 @@ from ..format import (DASH, count_html, count_text, missing, num, num_interval, 
 from ..page import banner, empty, esc, figure, html_table, paragraph
 from . import charts
 from .charts import Row
-from .document import Doc, metric_table
+from .document import Doc, family_metrics, metric_table
 from .outcomes import (DISORDER_LABELS, NO_INTERVIEWS, SCOTT_2018, _say, has_interviews,
                        narrow_figure)
 
 
 # ------------------------------------------------------------------ 5. diagnostic
 
+# the main table's order; any other diagnostic metric follows these, a "_strict" one
+# goes to the strict table, and the eligible share to section 11
 DIAGNOSTIC = ("diagnostic.baseline_interviewed", "diagnostic.baseline_diagnosed",
               "diagnostic.lost_index_end_itt", "diagnostic.lost_index_end_observed",
               "diagnostic.diagnosis_free_end_observed", "diagnostic.lost_index_follow_up_itt",
               "diagnostic.lost_index_follow_up_observed", "diagnostic.durable_loss_itt",
               "diagnostic.back_to_usual_self_end")
-STRICT = ("diagnostic.lost_index_end_itt_strict", "diagnostic.lost_index_end_observed_strict",
-          "diagnostic.lost_index_follow_up_itt_strict",
-          "diagnostic.lost_index_follow_up_observed_strict",
-          "diagnostic.durable_loss_itt_strict")
+INDEPENDENCE = ("diagnostic.eligible_interview_share",)
+
+
+def _strict() -> list[str]:
+    return [i for i in family_metrics("diagnostic") if i.endswith("_strict")]
 
 
 def diagnostic(doc: Doc) -> list[str]:
@@ -50,7 +53,9 @@ def diagnostic(doc: Doc) -> list[str]:
                   "present (subthreshold counts as lost; the strict variant below needs "
                   "absent). ITT figures count people without a later interview as not "
                   "having lost their diagnoses."),
-        metric_table(doc, DIAGNOSTIC, "Loss of diagnosis, durability and back to usual self"),
+        metric_table(doc, family_metrics("diagnostic", first=DIAGNOSTIC,
+                                         skip=_strict() + list(INDEPENDENCE)),
+                     "Loss of diagnosis, durability and back to usual self"),
     ]
     rows_by_disorder = doc.table("diagnostic.by_disorder")
     if any(r.get("lost_end_rate") is not None or r.get("lost_follow_up_rate") is not None
@@ -62,7 +67,7 @@ def diagnostic(doc: Doc) -> list[str]:
                                 "empty"))
     if rows_by_disorder:
         blocks.append(_by_disorder_table(rows_by_disorder))
-    blocks.append(metric_table(doc, STRICT, "Strict variant: only 'absent' counts as lost"))
+    blocks.append(metric_table(doc, _strict(), "Strict variant: only 'absent' counts as lost"))
     return blocks
 
 
@@ -144,10 +149,6 @@ def kappa_band(kappa: float) -> str:
     return KAPPA_BANDS[-1][1]
 
 
-AGREEMENT = ("agreement.n", "agreement.kappa", "agreement.recovered_but_still_diagnosed",
-             "agreement.lost_diagnosis_but_not_recovered")
-
-
 def agreement(doc: Doc) -> list[str]:
     if not has_interviews(doc):
         return [empty(NO_INTERVIEWS)]
@@ -178,7 +179,9 @@ def agreement(doc: Doc) -> list[str]:
             f"{num_interval(kappa.get('ci_low'), kappa.get('ci_high'))}): "
             f"{kappa_band(kappa['value'])} agreement beyond chance on the bands of Landis & "
             f"Koch (1977). Officially recovered but still diagnosed: {_say(still)}."))
-    blocks.append(metric_table(doc, AGREEMENT, "Agreement"))
+    blocks.append(metric_table(doc, family_metrics("agreement",
+                                                   first=("agreement.n", "agreement.kappa")),
+                               "Agreement"))
     return blocks
 
 
@@ -196,7 +199,7 @@ def independence(doc: Doc) -> list[str]:
         paragraph(f"Which evidence counts: {rule}. A treatment counts as evidence-supported "
                   "only with real-world studies by researchers without allegiance to it "
                   "(Tolin et al. 2015)."),
-        metric_table(doc, ["diagnostic.eligible_interview_share"], "Eligible interviews"),
+        metric_table(doc, INDEPENDENCE, "Eligible interviews"),
     ]
     eligibility = doc.table("diagnostic.interview_eligibility")
     if eligibility:

@@ -14,7 +14,7 @@ from ..format import (DASH, count_html, count_text, interval_text, missing, num,
 from ..page import banner, card, empty, esc, figure, html_table, paragraph
 from . import charts
 from .charts import Bar, Row
-from .document import Doc, metric_table
+from .document import Doc, family_metrics, metric_table
 from .headline import HEADLINE
 
 
@@ -133,12 +133,6 @@ def _headline_sentence(doc: Doc) -> str:
 
 # ------------------------------------------------------------------ 2. funnel
 
-FUNNEL_TABLE = ("funnel.referrals_received", "funnel.referrals_ended", "funnel.ended_not_seen",
-                "funnel.ended_seen_not_treated", "funnel.ended_before_treatment",
-                "funnel.ended_one_treatment", "funnel.finished_course", "funnel.not_finished",
-                "funnel.completed_as_planned", "funnel.dropped_out")
-
-
 def _stage_text(count, share) -> str:
     if count is None:
         return "* (not shown: derived from a count under 5)"
@@ -182,20 +176,12 @@ def funnel(doc: Doc) -> list[str]:
                                 f"ended. {described}.", xlabel="referrals"),
                "Each bar is a subset of the one above it. Counts are rounded to the "
                "nearest 5; * marks a count under 5."),
-        metric_table(doc, FUNNEL_TABLE, "Where every referral ended"),
+        metric_table(doc, family_metrics("funnel"), "Where every referral ended"),
     ]
     return blocks
 
 
 # ------------------------------------------------------------------ 3. official
-
-OFFICIAL = ("official.finished_course", "official.at_caseness", "official.not_at_caseness",
-            "official.no_paired_scores", "official.recovery_rate",
-            "official.reliable_improvement_rate", "official.reliable_deterioration_rate",
-            "official.no_reliable_change_rate", "official.reliable_recovery_rate",
-            "official.mean_treatment_sessions", "official.wait_6_weeks_rate",
-            "official.wait_18_weeks_rate")
-
 
 def official(doc: Doc) -> list[str]:
     finished = doc.m("official.finished_course")
@@ -209,7 +195,7 @@ def official(doc: Doc) -> list[str]:
                   "(two or more treatment sessions). Finishers without paired scores stay in "
                   "the denominators as not recovered, as in the published figures. The "
                   f"national recovery target is {pct(NHS_TARGET)}."),
-        metric_table(doc, OFFICIAL, "Official measures"),
+        metric_table(doc, family_metrics("official"), "Official measures"),
     ]
 
 
@@ -244,7 +230,8 @@ def missing_data(doc: Doc) -> list[str]:
             references=((NHS_TARGET, "NHS target 50%"),)),
             "Completers: the official rate. The other three are over every case (C). "
             "Multiple imputation interval: Rubin's rules on the logit scale."),
-        metric_table(doc, [m for m, *_ in ASSUMPTIONS] + ["itt.outcome_unknown_among_cases"],
+        metric_table(doc, family_metrics("sensitivity", first=[m for m, *_ in ASSUMPTIONS])
+                     + ["itt.outcome_unknown_among_cases"],
                      "Recovery among cases under each assumption"),
     ]
     if not mi.get("suppressed") and not missing(mi.get("value")):

@@ -10,19 +10,13 @@ from ..format import (DASH, count_html, count_text, missing, money, num, pct, pc
 from ..page import bullet_list, empty, esc, figure, html_table, paragraph
 from . import charts
 from .charts import Bar
-from .document import Doc, metric_table
+from .document import Doc, family_metrics, metric_table
 
 THERAPY = {c.value: c for c in THERAPY_TYPE}
 INTENSITY_COLOURS = {"low": charts.SKY, "high": charts.BLUE}
 INTENSITY_NAMES = {"low": "low intensity", "high": "high intensity"}
 
 # ------------------------------------------------------------------ 8. delivery
-
-DELIVERY = ("delivery.entered_treatment", "delivery.low_intensity_only",
-            "delivery.guided_self_help", "delivery.stepped_up", "delivery.telephone_contacts",
-            "delivery.mean_sessions", "delivery.wait_second_treatment_over_28_days",
-            "delivery.wait_second_treatment_over_90_days")
-
 
 def delivery(doc: Doc) -> list[str]:
     entered = doc.m("delivery.entered_treatment")
@@ -43,7 +37,7 @@ def delivery(doc: Doc) -> list[str]:
             f"and second treatment session was over 28 days for "
             f"{_share(doc, 'delivery.wait_second_treatment_over_28_days')} of those with "
             f"two or more."),
-        metric_table(doc, DELIVERY, "What was delivered"),
+        metric_table(doc, family_metrics("delivery"), "What was delivered"),
     ]
     rows = doc.table("delivery.by_therapy_type")
     if rows:
@@ -112,10 +106,6 @@ def _therapy_table(rows: list[dict]) -> str:
 
 # ------------------------------------------------------------------ 9. re-referral
 
-REREFERRAL = ("rereferral.within_12_months", "rereferral.recovered_within_12_months",
-              "rereferral.clients_with_3plus_referrals")
-
-
 def rereferral(doc: Doc) -> list[str]:
     within = doc.m("rereferral.within_12_months")
     if not within.get("denominator") and not within.get("suppressed"):
@@ -127,15 +117,11 @@ def rereferral(doc: Doc) -> list[str]:
                   f"its end from the end of the data ({doc.data.get('data_end')}). Being "
                   "referred again within a year, especially after 'recovering', is the "
                   "revolving door."),
-        metric_table(doc, REREFERRAL, "Re-referrals"),
+        metric_table(doc, family_metrics("rereferral"), "Re-referrals"),
     ]
 
 
 # ------------------------------------------------------------------ 10. value
-
-VALUE = ("value.cost_per_referral", "value.cost_per_finished_course", "value.cost_per_recovery",
-         "value.cost_per_reliable_recovery", "value.cost_per_lost_diagnosis")
-
 
 def value(doc: Doc) -> list[str]:
     if not doc.supplied("costs"):
@@ -145,7 +131,7 @@ def value(doc: Doc) -> list[str]:
         paragraph(f"Spend in the period: {money(spend)} (cost rows pro rata by the days "
                   "they overlap the period). Each cost per outcome carries the interval of "
                   "the outcome rate it divides by."),
-        metric_table(doc, VALUE, "Cost per outcome"),
+        metric_table(doc, family_metrics("value"), "Cost per outcome"),
     ]
 
 
