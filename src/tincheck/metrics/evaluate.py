@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-import math
 from dataclasses import dataclass, field
 from typing import Callable
 
 import ibis
 
 from .. import engine
+from ..jsonable import jsonable
 from ..stats.intervals import mean_t_interval, wilson_interval
 from . import diagnostic, effect, imputation
 from .blocks import Period, Tables, order_key, parameters_sql, parameters_table
@@ -206,19 +206,8 @@ def table_rows(backend, bases, metric_id: str) -> list[dict]:
     metric = REGISTRY[metric_id]
     frame = engine.fetch(backend, engine.compiled_sql(backend, f"table:{metric_id}",
                                                       lambda: metric.compute(bases)))
-    rows = [{k: _plain(v) for k, v in record.items()} for record in frame.to_dict("records")]
+    rows = [jsonable(record) for record in frame.to_dict("records")]
     return metric.finish(rows) if metric.finish else rows
-
-
-def _plain(value):
-    """numpy / pandas scalars → Python scalars (NaN → None)."""
-    if value is None:
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
 
 
 def cost_in_period(backend, t: Tables, period: Period) -> float | None:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from ..jsonable import jsonable
 from ..published.analysis import PublishedAudit
 from ..published.evidence import WAKEFIELD_SOURCE
 from ..published.proms import ci_tag
@@ -369,26 +370,6 @@ def _cards(audit: PublishedAudit) -> list[tuple[str, str, str]]:
     return items
 
 
-def _clean(value):
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, pd.DataFrame):
-        return _clean(value.to_dict("records"))
-    if isinstance(value, np.ndarray):
-        return _clean(value.tolist())
-    if value is pd.NA or value is None:
-        return None
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if math.isnan(value) else float(value)
-    return value
-
-
 def to_json(audit: PublishedAudit) -> dict:
     """The audit as plain JSON-ready data (NaN → null)."""
     f, c, ev = audit.funnel, audit.consistency, audit.evidence
@@ -428,7 +409,7 @@ def to_json(audit: PublishedAudit) -> dict:
     if audit.mix is not None:
         data["delivery"] = {"by_therapy": audit.mix, "summary": audit.mix_summary,
                             "therapy_position": audit.positions}
-    return _clean(data)
+    return jsonable(data)
 
 
 def write_report(audit: PublishedAudit, out_dir) -> tuple[Path, Path]:

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..jsonable import jsonable
+
 NAN_POLICIES = ("raise", "omit")
 
 
@@ -98,19 +100,9 @@ def paired(pre, post, nan_policy: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return pre[complete], post[complete], complete
 
 
-def _plain(value):
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    return value
-
-
 def plain_dict(result) -> dict:
     """A result dataclass as plain Python values (lists for arrays), ready for JSON."""
-    return _plain(asdict(result))
+    return jsonable(asdict(result))
 
 
 def scalar_or_array(value):

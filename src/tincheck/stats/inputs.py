@@ -8,30 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..jsonable import jsonable  # the one converter; stats results use it from here
+
 TESTS = ("z", "knha", "knha_adhoc")
 
 
 def number(x) -> float | None:
     """A float for JSON: NaN and infinities become None."""
-    x = float(x)
-    return x if np.isfinite(x) else None
-
-
-def jsonable(value):
-    """``value`` with numpy scalars and arrays made plain, NaN and infinities as None."""
-    if isinstance(value, np.ndarray):
-        return [jsonable(v) for v in value.tolist()]
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, str):
-        return bool(value) if isinstance(value, np.bool_) else value
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return number(value)
-    return value
+    return jsonable(float(x))
 
 
 def frozen(a) -> np.ndarray:
