@@ -406,16 +406,19 @@ def subgroup_analysis(yi, vi=None, groups=None, *, sei=None, method: str = "REML
         Q_within=qw, Q_within_df=qw_df, notes=tuple(notes))
 
 
-# Small-study tests are defined in their own module; imported last because it uses
-# meta_analysis (re-exported so callers find every test under tincheck.stats.meta).
-from .small_study import (  # noqa: E402
-    BeggResult,
-    EggerResult,
-    TrimFillResult,
-    begg_test,
-    egger_test,
-    trim_and_fill,
-)
+# Small-study tests live in tincheck.stats.small_study, which builds on meta_analysis;
+# callers also find them here (as documented), loaded when first asked for, so the two
+# modules do not import each other.
+SMALL_STUDY = ("BeggResult", "EggerResult", "TrimFillResult", "begg_test", "egger_test",
+               "trim_and_fill")
+
+
+def __getattr__(name: str):
+    if name in SMALL_STUDY:
+        from . import small_study
+
+        return getattr(small_study, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["METHODS", "TESTS", "BeggResult", "EggerResult", "MetaResult", "SubgroupResult",
            "TrimFillResult", "begg_test", "cochran_q", "egger_test", "h_squared", "i_squared",

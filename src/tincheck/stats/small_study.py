@@ -29,6 +29,7 @@ import numpy as np
 from scipy import stats
 
 from .inputs import frozen, jsonable, prepare
+from .meta import meta_analysis
 from .meta_regression import meta_regression
 
 EXACT_LIMIT = 500  # Begg: exact Kendall p-values below this many studies
@@ -264,8 +265,6 @@ def trim_and_fill(yi, vi=None, *, sei=None, method: str = "REML", test: str = "z
     >>> res.k0, res.side
     (3, 'left')
     """
-    from .meta import meta_analysis  # late import: meta re-exports this module
-
     if estimator not in ("L0", "R0"):
         raise ValueError(f"estimator must be 'L0' or 'R0', not {estimator!r}")
     y, v, names, _ = prepare(yi, vi, sei, labels)
