@@ -197,7 +197,8 @@ def validate(path: str | Path, *, key_file=None, today: _dt.date | None = None,
 
     Returns the report (errors and warnings); never raises for bad data.
 
-    >>> validate(example_path()).ok    # doctest: +SKIP
+    >>> from tincheck import example_path
+    >>> validate(example_path()).ok
     True
     """
     dataset, report = _load(path, key_file, today, memory_limit)

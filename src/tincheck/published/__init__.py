@@ -6,10 +6,12 @@ limits, published percentages checked against the counts they come from, pre-pos
 effect sizes by therapy type, a random-effects meta-analysis across providers, and
 what is delivered.
 
->>> from tincheck.published import audit_published, write_report   # doctest: +SKIP
->>> audit = audit_published("measures_annual.parquet", "proms_annual.parquet",
-...                         year="2022-23")                        # doctest: +SKIP
->>> write_report(audit, "tincheck-published/")                     # doctest: +SKIP
+With NHS England's annual files at hand (they do not ship with tincheck)::
+
+    from tincheck.published import audit_published, write_report
+    audit = audit_published("measures_annual.parquet", "proms_annual.parquet",
+                            year="2022-23")
+    write_report(audit, "tincheck-published/")
 """
 
 from .analysis import PublishedAudit, audit_published

@@ -6,7 +6,11 @@ latent model calibrated to England's published NHS Talking Therapies figures
 (``parameters.toml``; ``docs/synth.md``), plus a ``manifest.json`` that marks the
 folder as synthetic. The same seed gives the same bytes.
 
->>> folder = generate("demo-data", referrals=2_000, seed=1)    # doctest: +SKIP
+>>> import tempfile
+>>> folder = generate(Path(tempfile.mkdtemp()) / "demo-data", referrals=200, seed=1)
+>>> sorted(p.name for p in folder.iterdir())  # doctest: +NORMALIZE_WHITESPACE
+['appointments.parquet', 'costs.parquet', 'interviews.parquet', 'manifest.json',
+ 'measures.parquet', 'referrals.parquet', 'therapists.parquet']
 """
 
 from __future__ import annotations
