@@ -1,18 +1,23 @@
-"""Regenerate the generated parts of the docs (the metric registry in docs/metrics.md).
+"""Regenerate the generated parts of the docs: the metric registry in docs/metrics.md
+and the command reference in docs/cli.md.
 
-Run: python tools/make_docs.py   (tests/test_metric_docs.py fails when they are stale)
+Run: python tools/make_docs.py   (tests/test_metric_docs.py and
+tests/cli/test_docs_cli.py fail when they are stale)
 """
 
 from pathlib import Path
 
-from tincheck.metrics.docs import splice
+from tincheck.cli import reference
+from tincheck.metrics import docs
 
 ROOT = Path(__file__).resolve().parents[1]
+GENERATED = {"metrics.md": docs.splice, "cli.md": reference.splice}
 
 
 def main() -> None:
-    path = ROOT / "docs" / "metrics.md"
-    path.write_text(splice(path.read_text(encoding="utf-8")), encoding="utf-8")
+    for name, splice in GENERATED.items():
+        path = ROOT / "docs" / name
+        path.write_text(splice(path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 if __name__ == "__main__":

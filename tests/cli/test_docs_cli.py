@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from typer.testing import CliRunner
 
 from tincheck.cli import app
+from tincheck.cli.reference import splice
 
 from ..conftest import REPO
 
@@ -24,3 +27,18 @@ def test_command_help_has_a_summary_and_an_example(command):
     result = CliRunner().invoke(app, [command, "--help"])
     assert result.exit_code == 0
     assert f"Example: tincheck {command}" in " ".join(result.output.split())
+
+
+def test_generated_reference_is_current():
+    assert splice(DOC) == DOC, "docs/cli.md is stale: run python tools/make_docs.py"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_reference_lists_every_option_of_the_command(command):
+    reference = DOC.split("## Reference", 1)[1].split(f"### tincheck {command}\n", 1)[1]
+    reference = reference.split("\n### ", 1)[0]
+    result = CliRunner().invoke(app, [command, "--help"])
+    options = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", result.output))
+    options.discard("--help")
+    assert options and all(f"`{option}" in reference or f", {option}" in reference
+                           for option in options)
