@@ -216,19 +216,6 @@ TABLES: dict[str, Table] = {
     t.name: t for t in (REFERRALS, APPOINTMENTS, MEASURES, INTERVIEWS, THERAPISTS, COSTS)
 }
 
-# Identifier columns that share values across tables: NHS numbers found in any of
-# them are pseudonymised in all of them, so that joins still work.
-ID_DOMAINS: dict[str, tuple[tuple[str, str], ...]] = {
-    "referral": (("referrals", "referral_id"), ("appointments", "referral_id"),
-                 ("measures", "referral_id"), ("interviews", "referral_id")),
-    "client": (("referrals", "client_id"),),
-    "service": (("referrals", "service_id"), ("costs", "service_id")),
-    "appointment": (("appointments", "appointment_id"), ("measures", "appointment_id")),
-    "therapist": (("appointments", "therapist_id"), ("therapists", "therapist_id")),
-    "interview": (("interviews", "interview_id"),),
-    "assessor": (("interviews", "assessor_id"),),
-}
-
 # Column names that always hold NHS numbers, whatever their values look like.
 NHS_NUMBER_NAMES = ("nhs_number", "nhsnumber", "nhs_no", "nhsno")
 

@@ -9,7 +9,7 @@ table is built from the same expressions, so what is checked is what is loaded.
 from __future__ import annotations
 
 from .. import codes
-from ..instruments import ITEM_CODES, instrument_spellings
+from ..instruments import instrument_spellings
 from ..schema import Column
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
@@ -163,8 +163,3 @@ def _bounds(column: Column) -> str:
     if column.minimum is not None:
         return f" of at least {column.minimum:g}"
     return ""
-
-
-def item_code_message(value: str) -> str | None:
-    """A specific message when an instrument value is a single item's code."""
-    return ITEM_CODES.get(value.strip())

@@ -5,7 +5,5 @@ GUIDE = ("NHS Digital (2021) A guide to IAPT data and publications, updated for 
 ANNUAL_REPORT = ("NHS Digital / NHS England, Psychological Therapies: Annual report on the "
                  "use of IAPT services (rate formulas as published)")
 TINCHECK = "tincheck docs/metrics.md (not an NHS measure)"
-CLARK_2018 = ("Clark DM (2018) Realising the mass public benefit of evidence-based "
-              "psychological therapies. Annu Rev Clin Psychol 14:159-183")
 SCOTT_2018 = ("Scott MJ (2018) Improving access to psychological therapies (IAPT): the need "
               "for radical reform. J Health Psychol 23:1136-1147")

@@ -102,9 +102,6 @@ class Mapping:
             named.append((("disorders", spec.disorder), spec.field))
         return named
 
-    def line_of(self, path: tuple[str, ...]) -> int | None:
-        return key_line(self.lines, path)
-
 
 class _Problems:
     """Findings about one mapping file, each placed on the line of its key."""

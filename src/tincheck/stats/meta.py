@@ -420,7 +420,7 @@ def __getattr__(name: str):
         return getattr(small_study, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-__all__ = ["METHODS", "TESTS", "BeggResult", "EggerResult", "MetaResult", "SubgroupResult",
-           "TrimFillResult", "begg_test", "cochran_q", "egger_test", "h_squared", "i_squared",
-           "meta_analysis", "subgroup_analysis", "tau2_q_profile_ci", "trim_and_fill",
-           "typical_variance"]
+
+__all__ = ["METHODS", "TESTS", "MetaResult", "SubgroupResult", "cochran_q", "h_squared",
+           "i_squared", "meta_analysis", "subgroup_analysis", "tau2_q_profile_ci",
+           "typical_variance", *SMALL_STUDY]
