@@ -102,6 +102,18 @@ def cell_text(value) -> str:
     return str(value)
 
 
+def csv_value(value):
+    """A value for a CSV cell: None empty, booleans true/false, floats to 6 significant
+    figures, anything else as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return value
+
+
 def count_text(value) -> str:
     """A count as plain text (for charts): '1,235'; '*' when suppressed."""
     return "*" if value is None else f"{int(value):,}"

@@ -13,19 +13,10 @@ import io
 
 from ...metrics import REGISTRY
 from ...metrics.registry import sort_key
+from ..format import csv_value
 
 COLUMNS = ("id", "label", "kind", "value", "ci_low", "ci_high", "numerator", "denominator",
            "n", "suppressed", "definition", "source")
-
-
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return value
 
 
 def metrics_csv(doc: dict) -> str:
@@ -41,7 +32,7 @@ def metrics_csv(doc: dict) -> str:
     writer.writerow(COLUMNS)
     for metric_id in sorted(doc["metrics"], key=sort_key):
         m = doc["metrics"][metric_id]
-        writer.writerow([_cell(metric_id if key == "id" else m.get(key))
+        writer.writerow([csv_value(metric_id if key == "id" else m.get(key))
                          for key in COLUMNS])
     for table_id in sorted(doc.get("tables", {}), key=sort_key):
         metric = REGISTRY.get(table_id)
