@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 from ...auditing import ANY_ASSESSOR_WARNING
+from ...metrics import balance
 from ..page import banner, empty, esc, figure, paragraph
 from . import charts
 from .charts import Row
@@ -205,8 +206,7 @@ def independence(doc: Doc) -> list[str]:
             numeric={1}))
     smd = doc.table("diagnostic.representativeness")
     if smd:
-        names = {"first_phq9": "first PHQ-9", "first_gad7": "first GAD-7", "age": "age",
-                 "female": "female (share)", "treatment_contacts": "treatment sessions",
+        names = {**balance.LABELS, "treatment_contacts": "treatment sessions",
                  "finished_course": "finished a course (share)"}
         rows = [(names.get(r["variable"], r["variable"]), r.get("smd"), r.get("flag"))
                 for r in smd]
