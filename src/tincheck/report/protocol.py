@@ -116,14 +116,10 @@ def _sample_size(doc: dict) -> list[str]:
         blocks.append(paragraph(note, "note"))
     blocks.append(paragraph(f"References: {plan['reference']}; Kish L (1965) Survey "
                             "sampling, §5.4 (design effect).", "note"))
-    blocks.append(
-        '<div class="cards">'
-        f'<div class="card"><div class="label">Needed by the design{esc(per)}</div>'
-        f'<div class="value">{count_html(plan["n"])}</div><div class="ci"></div></div>'
-        f'<div class="card"><div class="label">To recruit{esc(per)}, after inflation</div>'
-        f'<div class="value">{count_html(plan["n_recruit"])}</div><div class="ci"></div></div>'
-        f'<div class="card"><div class="label">Referrals sampled</div>'
-        f'<div class="value">{count_html(n)}</div><div class="ci"></div></div></div>')
+    # sample sizes are chosen or computed, not counted in the data: plain numbers
+    blocks.append(cards([(f"Needed by the design{per}", f"{plan['n']:,}", ""),
+                         (f"To recruit{per}, after inflation", f"{plan['n_recruit']:,}", ""),
+                         ("Referrals sampled", _count_text(n), "")]))
     if n is not None and n < plan["n_recruit"]:
         blocks.append(banner(f"The sample drawn is smaller than the {plan['n_recruit']:,} "
                              "the calculation asks for: the study will fall short of its "
@@ -144,7 +140,7 @@ def _frame(doc: dict) -> list[str]:
          f"in the data ({received.get('first') or '?'} to {received.get('last') or '?'})")
          + ", read and validated as the audit reads it.")),
         f'<p>Referrals in the frame: {count_html(doc.get("frame_n"))}; sampled: '
-        f'{count_html(doc.get("n"))}; reserves: {count_html(doc.get("reserve_n"))}.</p>']
+        f'{esc(_count_text(doc.get("n")))}; reserves: {count_html(doc.get("reserve_n"))}.</p>']
     names = settings.get("strata") or []
     blocks.append(paragraph(
         (f"Strata: {', '.join(names)}. " if names else "No strata: one simple random "

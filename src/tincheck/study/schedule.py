@@ -99,10 +99,10 @@ def windows(received, first_treatment, ended, rules: ScheduleRules) -> list[tupl
 def schedule(rows: pd.DataFrame, frame: pd.DataFrame, rules: ScheduleRules) -> pd.DataFrame:
     """One row per study id × time point, in study_id order (schedule.csv's columns)."""
     dates = frame.set_index("referral_id")[["received_date", "first_treatment_date",
-                                            "ended_date"]]
+                                            "ended_date"]].reindex(rows["referral_id"])
     records = []
-    for study_id, referral_id in zip(rows["study_id"], rows["referral_id"]):
-        received, first, ended = dates.loc[referral_id]
+    for study_id, received, first, ended in zip(rows["study_id"], *(
+            dates[c].tolist() for c in dates.columns)):
         for timepoint, months, anchor, start, end in windows(received, first, ended, rules):
             records.append((study_id, timepoint, months, anchor, start, end))
     out = pd.DataFrame(records, columns=list(COLUMNS))
