@@ -142,44 +142,36 @@ def test_cells_that_could_run_as_formulas_are_escaped():
 
 # ------------------------------------------------------------------ 100,000 referrals
 
-@pytest.fixture(scope="module")
-def synthetic_study(synthetic_dataset):
-    return draw_sample(synthetic_dataset, n=300, strata="problem_group,step", seed=7)
-
-
-def test_synthetic_sample_meets_its_allocation(synthetic_study, synthetic_dataset):
-    rows = synthetic_study.rows
+def test_synthetic_service_of_100000_referrals(synthetic_dataset):
+    # one test, so that one worker reads the 100,000 referrals once
+    study = draw_sample(synthetic_dataset, n=300, strata="problem_group,step", seed=7)
+    rows = study.rows
     sampled = rows[rows.selection == "sample"]
-    sizes = {s["stratum"]: s["frame_n"] for s in synthetic_study.strata}
+    reserves = rows[rows.selection == "reserve"]
+    # the allocation is met exactly
+    sizes = {s["stratum"]: s["frame_n"] for s in study.strata}
     assert sum(sizes.values()) == 100_000
     allocation = proportional_allocation(sizes, 300)
     assert sampled.groupby("stratum").size().to_dict() == \
         {k: v for k, v in allocation.items() if v}
+    # every id is in the frame, reserves never repeat a sampled id
     ids = {r[0] for r in synthetic_dataset.connection.execute(
         "SELECT referral_id FROM referrals").fetchall()}
     assert set(rows.referral_id) <= ids
-    reserves = rows[rows.selection == "reserve"]
     assert not set(sampled.referral_id) & set(reserves.referral_id)
     assert len(reserves) == 300  # ratio 1, and every stratum has enough left
-
-
-def test_synthetic_sample_is_reproducible(synthetic_study, synthetic_dataset):
+    # the same seed and data give the same bytes
     again = draw_sample(synthetic_dataset, n=300, strata="problem_group,step", seed=7)
-    assert sample_csv(again) == sample_csv(synthetic_study)
-    assert schedule_csv(again) == schedule_csv(synthetic_study)
-
-
-def test_stratified_characteristics_are_balanced(synthetic_study):
-    # proportional allocation on problem group fixes its shares to within rounding:
-    # |SMD| far below the 0.1 flag
-    rows = {r["variable"]: r for r in synthetic_study.representativeness}
+    assert sample_csv(again) == sample_csv(study)
+    assert schedule_csv(again) == schedule_csv(study)
+    # proportional allocation on problem group and step fixes their shares to within
+    # rounding: |SMD| far below the 0.1 flag
+    balance = {r["variable"]: r for r in study.representativeness}
     for name in ("problem_depression", "problem_gad", "step_high"):
-        assert abs(rows[name]["smd"]) < 0.03, name
-    assert all(r["smd"] is None or abs(r["smd"]) < 0.3 for r in rows.values())
-
-
-def test_open_referrals_have_blank_end_windows(synthetic_study):
-    s = synthetic_study.schedule
+        assert abs(balance[name]["smd"]) < 0.03, name
+    assert all(r["smd"] is None or abs(r["smd"]) < 0.3 for r in balance.values())
+    # open referrals have blank end windows; every baseline window is known and ordered
+    s = study.schedule
     open_ends = s[(s.timepoint == "end") & s.window_start.isna()]
     assert len(open_ends) > 0 and open_ends.window_end.isna().all()
     baseline = s[s.timepoint == "baseline"]

@@ -179,7 +179,7 @@ def sample_command(
     Reads and validates the data as tincheck audit does; writes sample.csv
     (pseudonymous ids only), schedule.csv, frame.csv and protocol.html into --out.
 
-    Example: tincheck study sample my-service/ --n 300 --strata problem_group,step --seed 7 --out study/
+    Example: tincheck study sample my-service/ --n 300 --strata problem_group,step --seed 7
     """
     try:
         sample_plan = _plan(design, p=p, half_width=half_width, p10=p10, p01=p01, p0=p0,

@@ -6,7 +6,8 @@ order, ISO dates, blank for missing. A cell that would begin with ``=``, ``+``,
 ``-``, ``@``, a tab or a carriage return is written with a leading apostrophe (the
 spreadsheet escape), so no cell can run as a formula; readers strip one leading
 apostrophe. frame.csv holds stratum sizes under disclosure control (unless turned
-off: counts under 5 blank with ``suppressed`` true, others rounded to 5); protocol.html is rendered from the disclosure-controlled document.
+off: counts under 5 blank with ``suppressed`` true, others rounded to 5);
+protocol.html is rendered from the disclosure-controlled document.
 """
 
 from __future__ import annotations

@@ -146,16 +146,23 @@ def check_strata(strata: list[str]) -> list[str]:
     return out
 
 
+def stratum_values(frame: pd.DataFrame, strata: list[str]) -> dict[str, np.ndarray]:
+    """Each stratum column's values as text (``not_recorded`` when missing)."""
+    out = {}
+    for name in strata:
+        # format each distinct value once (100,000 referrals have few distinct values)
+        codes, uniques = pd.factorize(frame[name], use_na_sentinel=False)
+        out[name] = np.array([_text(v) for v in uniques], dtype=object)[codes]
+    return out
+
+
 def stratum_labels(frame: pd.DataFrame, strata: list[str]) -> pd.Series:
     """Each referral's stratum label, ``column=value|column=value`` (``all`` without
     strata); a missing value reads ``not_recorded``."""
     if not strata:
         return pd.Series("all", index=frame.index, dtype=object)
     label = None
-    for name in strata:
-        # format each distinct value once (100,000 referrals have few distinct values)
-        codes, uniques = pd.factorize(frame[name], use_na_sentinel=False)
-        texts = np.array([f"{name}={_text(v)}" for v in uniques], dtype=object)
-        part = texts[codes]
+    for name, texts in stratum_values(frame, strata).items():
+        part = name + "=" + texts
         label = part if label is None else label + "|" + part
     return pd.Series(label, index=frame.index, dtype=object)

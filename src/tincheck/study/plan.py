@@ -130,7 +130,8 @@ def plan(design: str, *, p: float | None = None, half_width: float | None = None
         unrounded = None
         formula = (f"smallest n with z·√(p(1 − p)/n + z²/4n²) / (1 + z²/n) ≤ d, the Wilson "
                    f"interval's half-width at p̂ = p: p = {_f(p)}, d = {_f(half_width)}, "
-                   f"z = {z:.3f}: n = {n} (half-width {pw.wilson_half_width(p, n, confidence):.4f})")
+                   f"z = {z:.3f}: n = {n} (half-width "
+                   f"{pw.wilson_half_width(p, n, confidence):.4f})")
     elif design == "mcnemar":
         unrounded = pw.mcnemar_sample_size_exact(p10, p01, power, alpha, alternative)
         n = pw.mcnemar_sample_size(p10, p01, power, alpha, alternative)
@@ -151,7 +152,8 @@ def plan(design: str, *, p: float | None = None, half_width: float | None = None
         formula = (f"smallest n with Σ_(k rejected) C(n, k)·p1ᵏ(1 − p1)ⁿ⁻ᵏ ≥ {_f(power)} "
                    f"for every larger n, the exact binomial test of p0 = {_f(p0)} at "
                    f"α = {_f(alpha)} ({alternative}) when the service's share is "
-                   f"p1 = {_f(p1)}: n = {n} (power {pw.binomial_power(n, p0, p1, alpha, alternative):.3f})")
+                   f"p1 = {_f(p1)}: n = {n} (power "
+                   f"{pw.binomial_power(n, p0, p1, alpha, alternative):.3f})")
         if first != n:
             notes.append(f"Exact power rises in a saw-tooth: it first reaches {_f(power)} at "
                          f"n = {first} but falls below it again before n = {n}.")

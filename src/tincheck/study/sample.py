@@ -22,7 +22,7 @@ from ..metrics.blocks import Tables
 from ..metrics.evaluate import latest_date
 from ..stats.balance import SMD_FLAG, standardised_mean_difference, summary
 from .frame import (CHARACTERISTIC_PREFIX, StudyError, check_strata, read_frame, restrict,
-                    stratum_labels)
+                    stratum_labels, stratum_values)
 from .plan import Plan
 from .sampling import SAMPLE, check_allocation, draw, proportional_allocation, read_allocation
 from .schedule import ScheduleRules, schedule, windows
@@ -226,6 +226,8 @@ def draw_sample(data: str | Path | Dataset, *, n: int | None = None,
         if own:
             dataset.close()
     labels = stratum_labels(frame, names)
+    texts = stratum_values(frame, names)
+    first_row = {label: i for i, label in reversed(list(enumerate(labels)))}
     sizes = {label: int(c) for label, c in sorted(labels.value_counts().items())}
     if allocation is not None:
         alloc = read_allocation(allocation, names, sizes)
@@ -249,7 +251,7 @@ def draw_sample(data: str | Path | Dataset, *, n: int | None = None,
     in_sample = frame["referral_id"].isin(sampled_ids).to_numpy()
     strata_rows = []
     for label, size in drawn.sizes.items():
-        values = dict(part.split("=", 1) for part in label.split("|")) if names else {}
+        values = {name: texts[name][first_row[label]] for name in names}
         strata_rows.append({"stratum": label, "values": values, "frame_n": size,
                             "sample_n": drawn.allocation[label],
                             "reserve_n": drawn.reserves[label]})
