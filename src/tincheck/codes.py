@@ -233,3 +233,15 @@ def values(list_name: str) -> tuple[str, ...]:
 def in_group(list_name: str, group: str) -> tuple[str, ...]:
     """Canonical codes of ``list_name`` whose ``group`` is ``group``."""
     return tuple(code.value for code in CODE_LISTS[list_name] if code.group == group)
+
+
+# NHS ethnic category codes (NHS Data Dictionary "Ethnic Category", 2001 census
+# categories) by broad group, for comparing a sample with its population; `Z` (not
+# stated) and `99` (not known) belong to no group.
+ETHNIC_GROUPS: dict[str, tuple[str, ...]] = {
+    "white": ("A", "B", "C"),
+    "mixed": ("D", "E", "F", "G"),
+    "asian": ("H", "J", "K", "L"),
+    "black": ("M", "N", "P"),
+    "other": ("R", "S"),
+}

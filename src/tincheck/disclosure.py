@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from .metrics import REGISTRY, Result
+from .metrics import REGISTRY, Result, balance
 from .metrics.registry import Metric
 from .stats.intervals import wilson_interval
 
@@ -192,7 +192,7 @@ def table_json(table_id: str, rows: list[dict], control: bool) -> list[dict]:
 # shares (a mean of 0/1), whose numerator (mean × n) is a count of people.
 MEAN_PARTS = {"interviewed_mean": {"interviewed_n"}, "all_mean": {"all_n"},
               "smd": {"interviewed_n", "all_n"}}
-SHARE_VARIABLES = ("female", "finished_course")
+SHARE_VARIABLES = (*balance.SHARES, "finished_course")
 
 
 def _control_means(row: dict, exact: dict, small: set[str]) -> None:

@@ -192,6 +192,7 @@ def contact_summary(t: Tables) -> ir.Table:
         self_help_contacts=(tr & c.self_help).cast("int64").sum(),
         telephone_contacts=(tr & (c.medium == "telephone")).cast("int64").sum(),
         first_low_key=c.key.min(where=tr & (c.step == "low")),
+        first_high_key=c.key.min(where=tr & (c.step == "high")),
         last_high_key=c.key.max(where=tr & (c.step == "high")),
     )
     # the second treatment contact: the earliest after the first, by key
@@ -200,6 +201,18 @@ def contact_summary(t: Tables) -> ir.Table:
     later = later.filter(later.key > later.first_treatment_key)
     second = later.group_by("referral_id").aggregate(second_treatment_date=later.date.min())
     return summary.left_join(second, "referral_id").drop("referral_id_right")
+
+
+def first_step(summary: ir.Table) -> ir.StringValue:
+    """The step (``low``/``high``) of a referral's first treatment contact.
+
+    ``summary`` has :func:`contact_summary`'s columns; NULL when the referral has no
+    treatment contact, or its first one has no recorded step.
+    """
+    s = summary
+    return ibis.cases((s.first_low_key == s.first_treatment_key, "low"),
+                      (s.first_high_key == s.first_treatment_key, "high"),
+                      else_=ibis.null("string"))
 
 
 def modal_therapy(t: Tables) -> ir.Table:

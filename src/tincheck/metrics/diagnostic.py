@@ -23,7 +23,9 @@ import ibis
 import ibis.expr.types as ir
 
 from ..stats.agreement import cohen_kappa
+from ..stats.balance import SMD_FLAG, standardised_mean_difference
 from ..stats.intervals import wilson_interval
+from . import balance
 from .blocks import Tables, parameters_table
 from .registry import Result, count, derived, proportion, table
 from .citations import SCOTT_2018, TINCHECK
@@ -281,22 +283,18 @@ table("diagnostic.by_disorder", "Loss of each disorder present at baseline", _by
                ("lost_follow_up", "not present at the follow-up interview")],
       finish=_finish_by_disorder, base="diagnostic")
 
-REPRESENTATIVENESS = ("first_phq9", "first_gad7", "age", "female", "treatment_contacts",
+# the characteristics the study compares its sample on (metrics/balance.py), then two
+# that only exist once treatment is over
+REPRESENTATIVENESS = (*(c.name for c in balance.CHARACTERISTICS), "treatment_contacts",
                       "finished_course")
-SMD_FLAG = 0.1
-
 
 def _representativeness(bases):
     o, d = bases["referrals"], bases["diagnostic"]
     e = o.filter(o.ended).left_join(d.select("referral_id", interviewed=d.has_baseline),
                                     "referral_id")
     inside = e.interviewed.fill_null(False)
-    values = {
-        "first_phq9": e.phq_first, "first_gad7": e.gad_first, "age": e.age,
-        "female": ibis.cases((e.sex.isnull(), ibis.null("float64")),
-                             else_=(e.sex == "female").cast("float64")),
-        "treatment_contacts": e.treatment_contacts, "finished_course": e.finished,
-    }
+    values = {**balance.characteristics(e), "treatment_contacts": e.treatment_contacts,
+              "finished_course": e.finished}
     columns = {}
     for name, value in values.items():
         value = value.cast("float64")
@@ -307,20 +305,6 @@ def _representativeness(bases):
         columns[f"{name}__in_mean"] = value.mean(where=inside)
         columns[f"{name}__in_var"] = value.var(where=inside)
     return e.aggregate(**columns)
-
-
-def standardised_mean_difference(mean_in, var_in, mean_all, var_all):
-    """SMD = (mean₁ − mean₀) / √((var₁ + var₀)/2); None when undefined.
-
-    The usual balance statistic for comparing a sample with its population (Austin PC
-    2009, Stat Med 28:3083-3107); |SMD| > 0.1 is the customary flag.
-    """
-    if None in (mean_in, var_in, mean_all, var_all):
-        return None
-    pooled = ((var_in + var_all) / 2) ** 0.5
-    if pooled == 0:
-        return 0.0 if mean_in == mean_all else None
-    return (mean_in - mean_all) / pooled
 
 
 def _finish_representativeness(rows):
@@ -340,8 +324,11 @@ def _finish_representativeness(rows):
 table("diagnostic.representativeness", "Is the interviewed sample like everyone referred?",
       _representativeness,
       "Standardised mean differences (interviewed at baseline vs all ended referrals) on "
-      "first PHQ-9, first GAD-7, age, female, treatment contacts and finished course; "
-      "|SMD| > 0.1 is flagged.", "Austin PC (2009) Stat Med 28:3083-3107",
+      "the characteristics a study sample is compared on (age, female, ethnic group, "
+      "deprivation decile, problem descriptor group, first treatment step, first PHQ-9, "
+      "first GAD-7; a share per level of a category, over referrals where it is known) "
+      "and on treatment contacts and finished course; |SMD| > 0.1 is flagged.",
+      "Austin PC (2009) Stat Med 28:3083-3107",
       columns=[("variable", "characteristic"), ("interviewed_mean", "mean among interviewed"),
                ("all_mean", "mean among all ended referrals"),
                ("smd", "standardised mean difference"), ("flag", "|SMD| > 0.1")],

@@ -17,8 +17,8 @@ import ibis
 import ibis.expr.types as ir
 
 from ..instruments import DEPRESSION_MEASURE
-from .blocks import (Tables, at_caseness, below_caseness, contact_summary, in_period,
-                     modal_therapy, parameters_table, reliable_change_threshold,
+from .blocks import (Tables, at_caseness, below_caseness, contact_summary, first_step,
+                     in_period, modal_therapy, parameters_table, reliable_change_threshold,
                      score_summary)
 
 PHQ = ibis.literal(DEPRESSION_MEASURE)
@@ -95,6 +95,7 @@ def referral_outcomes(t: Tables, parameters: ir.Table | None = None) -> ir.Table
         wait_days=j.first_treatment_date.delta(j.received_date, unit="day"),
         second_wait_days=j.second_treatment_date.delta(j.first_treatment_date, unit="day"),
         stepped_up=(j.first_low_key < j.last_high_key).fill_null(False),
+        first_step=first_step(j),
     )
     return j.mutate(
         official_recovered=j.finished & j.recovered,

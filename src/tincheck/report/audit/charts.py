@@ -210,8 +210,10 @@ def _cell(x, y, colour, *, edge="white", linewidth=1.0, hatch=None):
 
 
 def smd_chart(rows: list[tuple[str, float | None, bool | None]], title: str,
-              description: str, flag: float = 0.1) -> str:
-    """Standardised mean differences (interviewed − everyone), |SMD| > ``flag`` marked."""
+              description: str, flag: float = 0.1,
+              compared: str = "interviewed − all ended referrals") -> str:
+    """Standardised mean differences (e.g. interviewed − everyone), |SMD| > ``flag``
+    marked; ``compared`` names the two groups on the axis."""
     n = len(rows)
     fig, ax = new_figure(7.0, 0.9 + 0.34 * n)
     with style():
@@ -235,6 +237,6 @@ def smd_chart(rows: list[tuple[str, float | None, bool | None]], title: str,
         ax.spines["left"].set_visible(False)
         ax.set_xlim(-reach, reach)
         ax.set_ylim(0.4, n + 0.6)
-        ax.set_xlabel(f"Standardised mean difference, interviewed − all ended referrals "
+        ax.set_xlabel(f"Standardised mean difference, {compared} "
                       f"(shaded: |SMD| ≤ {flag})", fontsize=FONT)
     return to_svg(fig, title, description)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+from ...metrics import balance
 from ...notices import ANY_ASSESSOR_WARNING
 from ..format import (DASH, count_html, count_text, missing, num, num_interval, pct,
                       pct_interval)
@@ -209,8 +210,7 @@ def independence(doc: Doc) -> list[str]:
             numeric={1}))
     smd = doc.table("diagnostic.representativeness")
     if smd:
-        names = {"first_phq9": "first PHQ-9", "first_gad7": "first GAD-7", "age": "age",
-                 "female": "female (share)", "treatment_contacts": "treatment sessions",
+        names = {**balance.LABELS, "treatment_contacts": "treatment sessions",
                  "finished_course": "finished a course (share)"}
         rows = [(names.get(r["variable"], r["variable"]), r.get("smd"), r.get("flag"))
                 for r in smd]
