@@ -8,6 +8,8 @@ import importlib
 import pytest
 
 MODULES = ["tincheck.stats.tau2", "tincheck.stats.meta", "tincheck.stats.meta_regression",
+           "tincheck.stats.study_effects", "tincheck.stats.influence",
+           "tincheck.stats.sensitivity",
            "tincheck.stats.small_study", "tincheck.evidence.studies",
            "tincheck.evidence.grading", "tincheck.evidence.synthesis"]
 
