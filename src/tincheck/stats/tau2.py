@@ -40,12 +40,10 @@ import numpy as np
 from scipy import optimize, stats
 
 ESTIMATORS = ("FE", "DL", "REML", "ML", "PM", "SJ", "HE", "HS", "EB")
-MAX_ITER = 200
-TOLERANCE = 1e-12
 
 
 class ConvergenceError(RuntimeError):
-    """An iterative τ² estimator did not converge."""
+    """A τ² estimator found no solution."""
 
 
 def design(X, k: int) -> np.ndarray | None:
@@ -164,34 +162,89 @@ def tau2_pm(yi, vi, X=None) -> float:
                                  maxiter=500))
 
 
-def _fisher_scoring(yi, vi, X, restricted: bool) -> float:
-    """τ² maximising the (restricted) likelihood by Fisher scoring, truncated at 0."""
+def _scores(y, v, grid, X, restricted: bool) -> np.ndarray:
+    """The score (twice the derivative of the log-likelihood) at each τ² of ``grid``:
+    yᵀPPy − tr P (REML) or yᵀPPy − Σwᵢ (ML). Vectorised over the grid when X is None."""
+    if X is None:
+        W = 1.0 / (v[None, :] + grid[:, None])
+        sw = W.sum(axis=1)
+        Py = W * (y[None, :] - (W @ y / sw)[:, None])
+        sw2 = (W**2).sum(axis=1)
+        return (Py**2).sum(axis=1) - (sw - sw2 / sw if restricted else sw)
+    out = np.empty(grid.size)
+    for i, tau2 in enumerate(grid):
+        Py, trace, _ = _pieces(y, v, tau2, X)
+        out[i] = Py @ Py - (trace if restricted else float(np.sum(1.0 / (v + tau2))))
+    return out
+
+
+def log_likelihood(yi, vi, tau2: float, X=None, restricted: bool = True) -> float:
+    """The (restricted) log-likelihood of τ², up to a constant.
+
+    ML: −½Σlog(vᵢ + τ²) − ½ yᵀP y; REML: that minus ½ log det(XᵀWX), W = diag(1/(vᵢ + τ²))
+    (Viechtbauer 2005, eq. 9 and 10; yᵀP y = Σwᵢ(yᵢ − xᵢᵀβ̂)²).
+
+    >>> round(log_likelihood([0.0, 1.0, 3.0], [0.5, 0.5, 0.5], 1.8333333), 6)
+    -2.396604
+    """
     y = np.asarray(yi, dtype=float)
     v = np.asarray(vi, dtype=float)
-    if y.size - _columns(X) <= 0:
+    X = design(X, y.size)
+    w = 1.0 / (v + tau2)
+    Py = _pieces(y, v, tau2, X)[0]
+    ll = -0.5 * float(np.sum(np.log(v + tau2))) - 0.5 * float(y @ Py)
+    if restricted:
+        Xm = np.ones((y.size, 1)) if X is None else X
+        ll -= 0.5 * float(np.linalg.slogdet(Xm.T @ (Xm * w[:, None]))[1])
+    return ll
+
+
+def _maximum_likelihood(yi, vi, X, restricted: bool) -> float:
+    """τ² ≥ 0 maximising the (restricted) likelihood: the global maximum, not a local one.
+
+    The likelihood of τ² can have two local maxima (one at 0, one inside; seen in
+    metadat data sets). The score is evaluated on a grid (0 and 150 points spaced
+    evenly on a log scale up to where it is negative for good); 0 is a candidate when
+    the score there is ≤ 0, and each sign change from + to − brackets a local maximum,
+    found by Brent's method to machine precision. The candidate with the largest
+    likelihood is the estimate.
+    """
+    y = np.asarray(yi, dtype=float)
+    v = np.asarray(vi, dtype=float)
+    k, p = y.size, _columns(X)
+    if k - p <= 0:
         return 0.0
-    tau2 = tau2_dl(y, v, X)
-    for _ in range(MAX_ITER):
-        Py, trace, trace_pp = _pieces(y, v, tau2, X)
-        if restricted:  # score and information of the REML log-likelihood
-            step = (Py @ Py - trace) / trace_pp
-        else:
-            w = 1.0 / (v + tau2)
-            step = (Py @ Py - w.sum()) / np.sum(w**2)
-        new = max(0.0, float(tau2 + step))
-        if abs(new - tau2) <= TOLERANCE * max(1.0, tau2):
-            return new
-        tau2 = new
-    raise ConvergenceError(
-        f"the {'REML' if restricted else 'ML'} estimate of tau^2 did not converge in "
-        f"{MAX_ITER} Fisher scoring iterations; try method='PM' or 'DL'")
+
+    def score(tau2: float) -> float:
+        return float(_scores(y, v, np.array([tau2]), X, restricted)[0])
+
+    upper = max(4.0 * float(np.mean((y - y.mean()) ** 2)), float(v.max()), 1e-8)
+    while score(upper) > 0:
+        upper *= 4
+    upper *= 4
+    grid = np.concatenate([[0.0], upper * np.logspace(-12, 0, 150)])
+    values = _scores(y, v, grid, X, restricted)
+    candidates = [0.0] if values[0] <= 0 else []
+    for i in np.flatnonzero((values[:-1] > 0) & (values[1:] <= 0)):
+        candidates.append(float(optimize.brentq(score, grid[i], grid[i + 1], xtol=1e-300,
+                                                rtol=4 * np.finfo(float).eps, maxiter=500)))
+    if not candidates:  # the score never turned negative: cannot happen with k > p
+        raise ConvergenceError(f"no maximum of the {'REML' if restricted else 'ML'} "
+                               "likelihood found; try method='PM' or 'DL'")
+    if len(candidates) == 1:
+        return candidates[0]
+    return max(candidates, key=lambda t: log_likelihood(y, v, t, X, restricted))
 
 
 def tau2_reml(yi, vi, X=None) -> float:
     """Restricted maximum-likelihood (REML) estimator of τ².
 
-    Fisher scoring: τ² ← max(0, τ² + (yᵀPPy − tr P) / tr(PP)), started at the DL value,
-    iterated until the change is below 1e-12 (Viechtbauer 2005, eq. 11-12).
+    The τ² ≥ 0 maximising the restricted log-likelihood
+    −½Σlog(vᵢ + τ²) − ½ log det(XᵀWX) − ½ yᵀPy, whose score is yᵀPPy − tr P
+    (Viechtbauer 2005, eq. 11-12). The global maximum is taken: the score is bracketed
+    on a grid and every local maximum (and the boundary 0) compared. metafor's Fisher
+    scoring finds the same value unless the likelihood has two maxima, when it may stop
+    at the lower one.
 
     References: Viechtbauer (2005), J Educ Behav Stat 30:261-293; Raudenbush (2009).
 
@@ -199,14 +252,15 @@ def tau2_reml(yi, vi, X=None) -> float:
     1.8333
     """
     y = np.asarray(yi, dtype=float)
-    return _fisher_scoring(y, vi, design(X, y.size), restricted=True)
+    return _maximum_likelihood(y, vi, design(X, y.size), restricted=True)
 
 
 def tau2_ml(yi, vi, X=None) -> float:
     """Maximum-likelihood (ML) estimator of τ².
 
-    Fisher scoring: τ² ← max(0, τ² + (Σwᵢ²rᵢ² − Σwᵢ) / Σwᵢ²), with rᵢ the WLS
-    residuals and wᵢ = 1/(vᵢ + τ²), started at the DL value (Viechtbauer 2005).
+    The τ² ≥ 0 maximising −½Σlog(vᵢ + τ²) − ½Σwᵢrᵢ², rᵢ the weighted least-squares
+    residuals and wᵢ = 1/(vᵢ + τ²); its score is Σwᵢ²rᵢ² − Σwᵢ (Hardy & Thompson 1996;
+    Viechtbauer 2005). The global maximum is taken, as for :func:`tau2_reml`.
 
     References: Hardy & Thompson (1996) Stat Med 15:619-629; Viechtbauer (2005).
 
@@ -214,7 +268,7 @@ def tau2_ml(yi, vi, X=None) -> float:
     1.0556
     """
     y = np.asarray(yi, dtype=float)
-    return _fisher_scoring(y, vi, design(X, y.size), restricted=False)
+    return _maximum_likelihood(y, vi, design(X, y.size), restricted=False)
 
 
 def tau2_hs(yi, vi, X=None) -> float:
