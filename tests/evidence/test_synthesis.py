@@ -66,7 +66,8 @@ def test_json_holds_every_number(synthesis):
     data = json.loads(json.dumps(synthesis.to_dict()))
     assert data["overall"]["estimate"] == approx(synthesis.overall.estimate)
     assert data["settings"] == {"method": "REML", "test": "z", "level": 0.95,
-                                "benefit": "positive", "forest_feature": "independent"}
+                                "benefit": "positive", "forest_feature": "independent",
+                                "measure": None}
     assert len(data["studies"]) == 12 and data["studies"][0]["row"] == 2
     assert data["small_study"]["trim_and_fill"]["k0"] == 2
     assert data["grading"]["met"] is False
