@@ -197,6 +197,25 @@ analyse <- function(name, source, measure, data, escalc_args, labels, year = NUL
     for (method in METHODS) for (test in c("z", "knha"))
       reg[[paste(method, test)]] <- regression(yi, vi, moderator, method, TESTS[[test]])
     out$meta_regression <- reg
+    out$influence_regression <- attempt({
+      inf <- influence(fit(yi, vi, "REML", "z", mods = moderator))
+      list(rstudent = arr(inf$inf$rstudent), dffits = arr(inf$inf$dffits),
+           cook_d = arr(inf$inf$cook.d), cov_r = arr(inf$inf$cov.r),
+           tau2_del = arr(inf$inf$tau2.del), QE_del = arr(inf$inf$QE.del),
+           hat = arr(inf$inf$hat), weight = arr(inf$inf$weight),
+           dfbetas_intrcpt = arr(inf$dfbs[[1]]), dfbetas_x = arr(inf$dfbs[[2]]),
+           influential = arr(inf$is.infl))
+    })
+  }
+  if (measure %in% c("RR", "OR", "RD", "PLO", "PR")) {
+    # the other continuity corrections of escalc(add = 1/2, to = ...)
+    cont <- list()
+    for (m in c(measure, extra_measures)) for (to in c("all", "if0all", "none")) {
+      e <- suppressWarnings(do.call(escalc, c(list(measure = m, data = data, to = to),
+                                              escalc_args)))
+      cont[[paste(m, to)]] <- list(yi = arr(as.numeric(e$yi)), vi = arr(as.numeric(e$vi)))
+    }
+    out$escalc_continuity <- cont
   }
   writeLines(json(out), file.path(out_dir, paste0(name, ".json")), useBytes = TRUE)
   cat(name, "k =", length(yi), "\n")

@@ -127,6 +127,19 @@ def test_escalc(name):
         agree(es.variance, expected["vi"], f"{name} escalc {measure} vi")
 
 
+@pytest.mark.parametrize("name", [n for n in NAMES if "escalc_continuity" in DATASETS[n]])
+def test_escalc_other_continuity_corrections(name):
+    data = DATASETS[name]
+    raw = data["data"]
+    for key, expected in data["escalc_continuity"].items():
+        measure, to = key.split()
+        # metafor: escalc(measure, <columns>, to = to)
+        columns = next(c for c in COLUMNS[measure] if all(x in raw for x in c))
+        es = escalc(measure, to=to, **{c: np.array(raw[c], dtype=float) for c in columns})
+        agree(es.estimate, expected["yi"], f"{name} escalc {key} yi")
+        agree(es.variance, expected["vi"], f"{name} escalc {key} vi")
+
+
 RMA_FIELDS = ("estimate", "se", "statistic", "pvalue", "ci_low", "ci_high", "tau2", "I2",
               "H2", "Q", "Q_pvalue", "pi_low", "pi_high", "tau2_ci_low", "tau2_ci_high",
               "I2_ci_low", "I2_ci_high", "H2_ci_low", "H2_ci_high")
@@ -294,6 +307,20 @@ def test_meta_regression(name):
         for field in REGRESSION_FIELDS:
             if field in expected:
                 agree(getattr(res, field), expected[field], f"{name} {key} {field}")
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if "influence_regression" in DATASETS[n]])
+def test_influence_in_a_meta_regression(name):
+    data = DATASETS[name]
+    yi, vi = effects(data)
+    expected = data["influence_regression"]
+    # metafor: influence(rma(yi, vi, mods = x))
+    res = influence(yi, vi, moderators=np.array(data["data"]["moderator"], dtype=float))
+    for field in INFLUENCE_FIELDS:
+        agree(getattr(res, field), expected[field], f"{name} regression influence {field}")
+    agree(res.dfbetas[:, 0], expected["dfbetas_intrcpt"], f"{name} dfbetas intercept")
+    agree(res.dfbetas[:, 1], expected["dfbetas_x"], f"{name} dfbetas x")
+    assert res.influential.tolist() == expected["influential"]
 
 
 def test_stored_values_are_what_metafor_computes(tmp_path):
