@@ -179,3 +179,13 @@ def test_an_undefined_effect_names_the_row_and_its_columns(tmp_path):
     ((row, column, _, expected),) = errors(path, "SMCC")
     assert (row, column) == (2, "m1i, m2i, sd1i, sd2i, ni, ri")
     assert expected.startswith("data from which SMCC is defined (yi = nan")
+
+
+def test_a_row_with_neither_raw_data_nor_an_effect_size(tmp_path):
+    path = write(tmp_path, "study,ai,yi,vi", "A,,0.3,0.01", "B,4,,", "C,,,")
+    assert errors(path, "RR") == [
+        (3, "bi", None, "a value: RR rows need ai, bi, ci, di or ai, n1i, ci, n2i"),
+        (3, "ci", None, "a value: RR rows need ai, bi, ci, di or ai, n1i, ci, n2i"),
+        (3, "di", None, "a value: RR rows need ai, bi, ci, di or ai, n1i, ci, n2i"),
+        (4, "yi", None, "an effect size: yi with vi or sei, or the raw data of RR (ai, bi, "
+                        "ci, di or ai, n1i, ci, n2i)")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from pathlib import Path
 
+import numpy as np
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -84,7 +85,8 @@ def print_summary(syn: EvidenceSynthesis) -> None:
         loo = syn.leave_one_out
         console.print(f"Influence: {', '.join(flagged) if flagged else 'no study'} "
                       f"influential by metafor's criteria; leaving one out, the estimate "
-                      f"ranges {fmt(min(loo.estimate))} to {fmt(max(loo.estimate))}",
+                      f"ranges {fmt(float(np.nanmin(loo.estimate)))} to "
+                      f"{fmt(float(np.nanmax(loo.estimate)))}",
                       highlight=False, markup=False)
     if syn.grade is None:
         console.print(f"Evidence grading not computed: the file has no "

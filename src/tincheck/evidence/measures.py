@@ -86,7 +86,8 @@ def parse_row(cell: dict, row: int, reader, measure: str, names) -> dict | None:
     """
     sets = [s for s in COLUMNS[measure] if set(s) <= set(names)]
     filled = [s for s in sets if all(cell.get(c, "") for c in s)]
-    chosen = filled[0] if filled else sets[0]
+    # a header may lack part of the measure's columns when rows give yi instead
+    chosen = filled[0] if filled else (sets[0] if sets else COLUMNS[measure][0])
     before = reader.report.error_count
     for column in chosen:
         if not cell.get(column, ""):

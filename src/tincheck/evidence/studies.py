@@ -447,6 +447,7 @@ def _study(cell: dict, row: int, reader: _Reader, extra: tuple[str, ...], names,
         out["vi"] = vi if vi is not None else (sei**2 if sei is not None else None)
         out["source"] = "yi/vi" if "vi" in given else "yi/sei"
     else:
-        reader.error(row, "yi", None, "an effect size: yi with vi or sei, or mean_pre, "
-                     "mean_post, sd_pre, n and r")
+        reader.error(row, "yi", None, "an effect size: yi with vi or sei, or " + (
+            f"the raw data of {measure} ({measures.needed(measure)})" if measure else
+            "mean_pre, mean_post, sd_pre, n and r"))
     return out if reader.report.error_count == before else None
