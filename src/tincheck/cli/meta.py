@@ -122,6 +122,10 @@ def meta(
     by: str = typer.Option(None, "--by", help="Feature the forest plot is grouped by "
                            "(design, setting, outcome, independent, allegiance, coi_declared "
                            "or any extra column; default independent when the file has it)."),
+    cumulative_by: str = typer.Option(None, "--cumulative-by", help="Column the cumulative "
+                                      "analysis adds studies by: year (the default when "
+                                      "present, else file order), yi, vi, n or any coded "
+                                      "feature or extra column."),
     benefit: Benefit = typer.Option(Benefit.positive, "--benefit", help="Sign of a "
                                     "beneficial effect size."),
     example: bool = typer.Option(False, "--example", help="Use the example studies file "
@@ -149,7 +153,7 @@ def meta(
         raise typer.Exit(2) from None
     try:
         syn = synthesise(data, method=method.value, test=test.value, level=level,
-                         benefit=benefit.value, by=by)
+                         benefit=benefit.value, by=by, cumulative_by=cumulative_by)
     except ValueError as error:
         errors.print(f"Cannot analyse {path}: {error}", highlight=False)
         raise typer.Exit(2) from None

@@ -74,7 +74,7 @@ class EvidenceSynthesis:
     baujat: BaujatResult | None = None
     leave_one_out: RepooledResult | None = None
     cumulative: RepooledResult | None = None
-    cumulative_order: str = "year"  # "year" or "file order"
+    cumulative_order: str = "year"  # the column studies were added by, or "file order"
 
     def pooled(self, name: str) -> Pooled | None:
         """The named subset ("all", "independent", "allegiant", "qualifying"), or None
@@ -119,9 +119,25 @@ class EvidenceSynthesis:
         })
 
 
+def _cumulative_keys(studies: Studies, column: str) -> list:
+    """One sortable value per study for the cumulative order: numbers where every value
+    of the column is a number, text otherwise."""
+    if column in ("year", "yi", "vi", "n"):
+        values = [getattr(s, column) for s in studies.studies]
+        if any(v is None for v in values):
+            raise ValueError(f"cannot order the cumulative analysis by {column!r}: some "
+                             "studies have no value")
+        return values
+    values = studies.groups(column)
+    try:
+        return [float(v) for v in values]
+    except ValueError:
+        return values
+
+
 def synthesise(studies: Studies, *, method: str = "REML", test: str = "z",
                level: float = 0.95, benefit: str = "positive",
-               by: str | None = None) -> EvidenceSynthesis:
+               by: str | None = None, cumulative_by: str | None = None) -> EvidenceSynthesis:
     """Run every analysis of ``tincheck meta`` on ``studies``.
 
     Parameters
@@ -136,6 +152,11 @@ def synthesise(studies: Studies, *, method: str = "REML", test: str = "z",
         The feature the forest plot is grouped by (any coded feature or extra column);
         default ``independent`` when the file has it, otherwise no grouping. Subgroup
         analyses are run for every standard coded feature the file has and for ``by``.
+    cumulative_by : str, optional
+        The column the cumulative analysis adds studies by: ``year`` (the default when
+        the file has it; otherwise the file's order), ``yi``, ``vi``, ``n`` or any coded
+        feature or extra column (numbers sorted as numbers, other values as text; ties
+        keep the file's order).
 
     Returns
     -------
@@ -207,7 +228,18 @@ def synthesise(studies: Studies, *, method: str = "REML", test: str = "z",
                          f"little power below {SMALL_STUDY_MINIMUM} (Sterne et al. 2011)")
 
     infl = bau = loo = cum = None
-    order = "year" if studies.has_years else "file order"
+    if cumulative_by is None:
+        order = "year" if studies.has_years else "file order"
+    elif cumulative_by in ("year", "yi", "vi", "n") or cumulative_by in studies.features:
+        if cumulative_by == "year" and not studies.has_years:
+            raise ValueError("cannot order the cumulative analysis by year: the studies "
+                             "file has no year column")
+        order = cumulative_by
+    else:
+        raise ValueError(f"cannot order the cumulative analysis by {cumulative_by!r}: "
+                         f"expected year, yi, vi, n or one of the file's features "
+                         f"({', '.join(studies.features) or 'none'})")
+    keys = None if order == "file order" else _cumulative_keys(studies, order)
     if overall.k < INFLUENCE_MINIMUM:
         notes.append(f"influence, leave-one-out and cumulative analyses need at least "
                      f"{INFLUENCE_MINIMUM} studies")
@@ -215,11 +247,10 @@ def synthesise(studies: Studies, *, method: str = "REML", test: str = "z",
         infl = influence(y, v, method=method, test=test, labels=labels)
         bau = baujat(y, v, method=method, test=test, labels=labels)
         loo = leave_one_out(y, v, method=method, test=test, level=level, labels=labels)
-        cum = cumulative(y, v, order=[s.year for s in studies.studies]
-                         if studies.has_years else None,
-                         method=method, test=test, level=level, labels=labels)
+        cum = cumulative(y, v, order=keys, method=method, test=test, level=level,
+                         labels=labels)
         notes += list(loo.notes) + list(cum.notes)
-        if not studies.has_years:
+        if order == "file order":
             notes.append("no year column: the cumulative analysis adds studies in file order")
         if infl.flagged:
             notes.append(f"influential stud{'y' if len(infl.flagged) == 1 else 'ies'} by "

@@ -312,7 +312,7 @@ def _cumulative(syn: EvidenceSynthesis) -> list[str]:
     if "allegiance" in syn.studies.features:
         groups = ["evaluators with allegiance" if studies[i].allegiance
                   else "evaluators without allegiance" for i in cum.order]
-    by = "publication year" if syn.cumulative_order == "year" else "the order of the file"
+    by = _cumulative_by(syn)
     level = f"{syn.level:.0%}"
     rows = [{"study": label, "k": int(cum.k[i]), "estimate": fmt(cum.estimate[i]),
              "ci": interval(cum.ci_low[i], cum.ci_high[i]), "tau2": fmt(cum.tau2[i], 3),
@@ -331,6 +331,12 @@ def _cumulative(syn: EvidenceSynthesis) -> list[str]:
         table(rows, columns, caption=f"The pooled estimate as the studies accumulate ({by})",
               numeric={"k", "estimate", "ci", "tau2"}),
     ]
+
+
+def _cumulative_by(syn: EvidenceSynthesis) -> str:
+    order = syn.cumulative_order
+    return {"year": "publication year", "file order": "the order of the file",
+            "yi": "effect size", "vi": "sampling variance", "n": "sample size"}.get(order, order)
 
 
 def _grading(syn: EvidenceSynthesis) -> list[str]:
@@ -404,7 +410,7 @@ def _methods(syn: EvidenceSynthesis) -> list[str]:
                   "study; Baujat plot (Baujat et al. 2002). Leave-one-out and cumulative "
                   "analyses re-pool subsets with the same estimator and test; the "
                   "cumulative analysis adds studies by "
-                  + ("publication year." if syn.cumulative_order == "year" else
+                  + (_cumulative_by(syn) + "." if syn.cumulative_order != "file order" else
                      "their order in the file (the file has no year column).")),
         paragraph(f"tincheck {__version__}; the JSON report holds every number."),
         "<h3>References</h3>" + _list(REFERENCES),
