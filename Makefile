@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test install test-install browser clean
+.PHONY: demo test install test-install browser r clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,21 @@ browser:
 	else echo "chromium missing: run 'sudo apt-get install chromium chromium-driver'" \
 	  "for the browser test"; fi
 
-test: $(VENV)/.test-installed browser
+# The meta-analysis tests regenerate their metafor reference values with R
+# (tools/metafor_reference.R; Debian's r-base-core and r-cran-metafor, which brings
+# metadat). Installed here when missing, as root; elsewhere that test skips with the
+# reason, unless TINCHECK_REQUIRE_R=1.
+r:
+	@if dpkg -s r-base-core r-cran-metafor >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing r-base-core and r-cran-metafor (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends r-base-core r-cran-metafor >/dev/null \
+	  || echo "could not install R: the metafor regeneration test will skip"; \
+	else echo "R missing: run 'sudo apt-get install r-base-core r-cran-metafor'" \
+	  "for the metafor regeneration test"; fi
+
+test: $(VENV)/.test-installed browser r
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 .PHONY: bench

@@ -92,11 +92,20 @@ def test_blank_rows_keep_spreadsheet_numbering_and_are_reported(tmp_path):
     assert "ok.csv row 2 is blank and was skipped" in studies.warnings
 
 
-def test_missing_required_column_suggests_a_close_name(tmp_path):
+def test_a_misspelt_column_is_an_error_not_a_new_feature(tmp_path):
+    # allegiance is optional (the grading needs it), so a misspelt header would
+    # otherwise become an extra feature and the grading would silently not run
     path = write(tmp_path, HEADER.replace("allegiance", "allegience"),
                  "A,2019,itt,routine,interview_blind,yes,no,,0.3,0.01,")
-    with pytest.raises(StudyFileError, match="a column named 'allegiance'.*did you mean "
-                       "'allegience'"):
+    with pytest.raises(StudyFileError, match="column allegience: value 'allegience': "
+                       "expected a known column: did you mean 'allegiance'"):
+        read_studies(path)
+
+
+def test_the_study_column_is_required_with_a_close_name_suggested(tmp_path):
+    path = write(tmp_path, "studie,yi,vi", "A,0.3,0.01")
+    with pytest.raises(StudyFileError, match="a column named 'study'.*did you mean "
+                       "'studie'"):
         read_studies(path)
 
 

@@ -66,7 +66,8 @@ def test_json_holds_every_number(synthesis):
     data = json.loads(json.dumps(synthesis.to_dict()))
     assert data["overall"]["estimate"] == approx(synthesis.overall.estimate)
     assert data["settings"] == {"method": "REML", "test": "z", "level": 0.95,
-                                "benefit": "positive", "forest_feature": "independent"}
+                                "benefit": "positive", "forest_feature": "independent",
+                                "measure": None}
     assert len(data["studies"]) == 12 and data["studies"][0]["row"] == 2
     assert data["small_study"]["trim_and_fill"]["k0"] == 2
     assert data["grading"]["met"] is False
@@ -108,3 +109,18 @@ def test_equal_standard_errors_skip_the_small_study_tests(tmp_path):
     syn = synthesise(read_studies(path))
     assert syn.egger is None and syn.begg is None and syn.trimfill is None
     assert "small-study tests not run: every study has the same standard error" in syn.notes
+
+
+def test_cumulative_order_by_year_by_default_or_by_any_column(example):
+    syn = synthesise(example)
+    years = [s.year for s in example.studies]
+    assert syn.cumulative_order == "year"
+    assert [years[i] for i in syn.cumulative.order] == sorted(years)
+    by_variance = synthesise(example, cumulative_by="vi")
+    assert [example.vi[i] for i in by_variance.cumulative.order] == sorted(example.vi)
+    by_feature = synthesise(example, cumulative_by="independent")  # "no" before "yes"
+    assert [example.studies[i].independent for i in by_feature.cumulative.order] == \
+        [False] * 8 + [True] * 4
+    assert by_feature.cumulative.estimate[-1] == approx(syn.overall.estimate)
+    with pytest.raises(ValueError, match="cannot order the cumulative analysis by 'colour'"):
+        synthesise(example, cumulative_by="colour")

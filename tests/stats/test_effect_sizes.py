@@ -14,6 +14,7 @@ from tincheck.stats.effect_sizes import (
     d_z,
     d_z_from_summary,
     hedges_j,
+    small_sample_factor,
 )
 
 PRE = np.array([20, 15, 12, 18, 9], dtype=float)
@@ -45,13 +46,27 @@ def test_d_pre_sd_bonett_variance_matches_statpsych_measurement_1_standardizer()
     assert es.method == "d_pre_sd_bonett"
 
 
-def test_d_pre_sd_corrected_estimate_matches_statpsych_adjusted_estimate():
-    # statpsych adjusts the measurement-1 standardizer by 1 - 3/(4 df - 1), df = n - 1:
-    # the same J(n - 1) as ours.
+def test_d_pre_sd_corrected_estimate_uses_the_exact_factor_as_metafor():
+    # metafor 3.8-1: escalc("SMCR", m1i=110.4, m2i=102.1, sd1i=15.3, ni=25, ri=.75)
+    # -> yi 0.5253223161840546, vi 0.0255192707176196 (the exact factor c(24)).
     args = {k: v for k, v in STATPSYCH.items() if k != "sd_post"}
     es = d_pre_sd_from_summary(**args, small_sample_correction=True)
-    assert es.estimate == pytest.approx(0.5253526, abs=5e-8)
+    assert es.estimate == pytest.approx(0.5253223161840546, rel=1e-12)
+    assert es.variance == pytest.approx(0.0255192707176196, rel=1e-12)
     assert es.method == "d_pre_sd_corrected"
+    # statpsych's "adj Estimate" 0.5253526 uses the approximation 1 - 3/(4 df - 1);
+    # the two differ by the factor's approximation error (5.8e-5 relative at df = 24).
+    assert 0.5424837 * (1 - 3 / (4 * 24 - 1)) == pytest.approx(0.5253526, abs=5e-8)
+    assert es.estimate / 0.5253526 == pytest.approx(0.968365233 / 0.968421053, rel=1e-7)
+
+
+def test_bonett_variance_with_the_correction_is_metafor_smcrh():
+    # metafor 3.8-1: escalc("SMCRH", m1i=110.4, m2i=102.1, sd1i=15.3, sd2i=14.6, ni=25,
+    # ri=.75) -> yi 0.5253223161840546, vi 0.0241152886402982: the variance evaluated at
+    # the corrected estimate and multiplied by J^2.
+    es = d_pre_sd_from_summary(**STATPSYCH, variance="bonett", small_sample_correction=True)
+    assert es.estimate == pytest.approx(0.5253223161840546, rel=1e-12)
+    assert es.variance == pytest.approx(0.0241152886402982, rel=1e-12)
 
 
 def test_d_pre_sd_becker_variance_differs_from_statpsych_for_a_known_reason():
@@ -73,10 +88,18 @@ def test_d_z_times_root_n_is_the_paired_t_statistic():
     assert es.estimate * np.sqrt(5) == pytest.approx(t)
 
 
-def test_hedges_j_for_24_degrees_of_freedom():
-    # 1 - 3 / (4 * 24 - 1) = 92 / 95
-    assert hedges_j(25) == pytest.approx(92 / 95)
+def test_hedges_j_is_the_exact_gamma_function_factor():
+    # metafor 3.8-1: metafor:::.cmicalc(c(2, 4, 24))
+    # -> 0.56418958354775628 0.79788456080286529 0.96836523344771708
+    assert hedges_j(np.array([3, 5, 25])).tolist() == pytest.approx(
+        [0.56418958354775628, 0.79788456080286529, 0.96836523344771708], rel=1e-14)
+    # by hand: c(2) = Γ(1)/(1·Γ(1/2)) = 1/√π; c(4) = Γ(2)/(√2·Γ(3/2)) = 2/√(2π)
+    assert hedges_j(3) == pytest.approx(1 / np.sqrt(np.pi), rel=1e-14)
+    assert hedges_j(5) == pytest.approx(2 / np.sqrt(2 * np.pi), rel=1e-14)
+    # the approximation 1 - 3/(4ν - 1) it replaces is 1.3% too large at n = 3
+    assert (1 - 3 / 7) / hedges_j(3) - 1 == pytest.approx(0.0128, abs=1e-4)
     assert np.isnan(hedges_j(2))
+    assert small_sample_factor(24) == hedges_j(25)
 
 
 # --- hand-computed cases -----------------------------------------------------------
@@ -128,7 +151,8 @@ def test_raw_and_summary_versions_agree():
 def test_correction_shrinks_the_estimate_by_j():
     plain = d_z(PRE, POST)
     corrected = d_z(PRE, POST, small_sample_correction=True)
-    assert corrected.estimate == pytest.approx(plain.estimate * (1 - 3 / 15))
+    # n = 5: exact J(4) = 2/√(2π) (the old approximation 1 - 3/15 = 0.8 was 0.3% high)
+    assert corrected.estimate == pytest.approx(plain.estimate * 2 / np.sqrt(2 * np.pi))
     assert corrected.method == "d_z_corrected"
 
 

@@ -284,7 +284,7 @@ def test_missing_values_are_refused_unless_omitted_explicitly():
     ({"yi": [0.1, 0.2], "vi": [0.1]}, "equal length"),
     ({"yi": [0.1, 0.2]}, "exactly one of vi"),
     ({"yi": [0.1, 0.2], "vi": [0.1, 0.1], "sei": [0.3, 0.3]}, "exactly one of vi"),
-    ({"yi": [0.1, 0.2], "vi": [0.1, 0.1], "method": "HS"}, "unknown method 'HS'"),
+    ({"yi": [0.1, 0.2], "vi": [0.1, 0.1], "method": "XX"}, "unknown method 'XX'"),
     ({"yi": [0.1, 0.2], "vi": [0.1, 0.1], "test": "t"}, "unknown test 't'"),
     ({"yi": [0.1, 0.2], "vi": [0.1, 0.1], "level": 95}, "level must be between"),
     ({"yi": [0.1, 0.2], "vi": [0.1, 0.1], "labels": ["a"]}, "1 labels for 2 studies"),

@@ -9,7 +9,7 @@ from pytest import approx
 from tincheck.stats.tau2 import estimate_tau2, residual_q
 
 
-@pytest.mark.parametrize("method", ["DL", "REML", "ML", "PM"])
+@pytest.mark.parametrize("method", ["DL", "REML", "ML", "PM", "SJ", "HE", "HS", "EB"])
 def test_intercept_fast_path_equals_the_design_matrix_path(bcg, method):
     yi, vi, _ = bcg
     ones = np.ones((yi.size, 1))
@@ -19,5 +19,5 @@ def test_intercept_fast_path_equals_the_design_matrix_path(bcg, method):
 
 
 def test_unknown_estimator():
-    with pytest.raises(ValueError, match="unknown method 'EB'"):
-        estimate_tau2([0.1, 0.2], [0.1, 0.1], "EB")
+    with pytest.raises(ValueError, match="unknown method 'XX'"):
+        estimate_tau2([0.1, 0.2], [0.1, 0.1], "XX")

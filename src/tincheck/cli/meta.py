@@ -5,13 +5,16 @@ from __future__ import annotations
 from enum import Enum
 from pathlib import Path
 
+import numpy as np
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ..evidence import StudyFileError, read_studies
 from ..evidence.synthesis import EvidenceSynthesis, synthesise
 from ..examples import example_path
 from ..report.meta import fmt, fmt_p, interval, render_html, to_json
+from ..stats.study_effects import MEASURES
 from . import app
 from .output import console, errors, print_report
 
@@ -22,6 +25,13 @@ class Method(str, Enum):
     PM = "PM"
     ML = "ML"
     FE = "FE"
+    SJ = "SJ"
+    HE = "HE"
+    HS = "HS"
+    EB = "EB"
+
+
+Measure = Enum("Measure", {m: m for m in MEASURES}, type=str)
 
 
 class Test(str, Enum):
@@ -70,24 +80,52 @@ def print_summary(syn: EvidenceSynthesis) -> None:
                      f"adjusted {fmt(syn.trimfill.adjusted.estimate)}")
     if small:
         console.print("Small-study effects: " + "; ".join(small), highlight=False)
+    if syn.influence is not None:
+        flagged = syn.influence.flagged
+        loo = syn.leave_one_out
+        console.print(f"Influence: {', '.join(flagged) if flagged else 'no study'} "
+                      f"influential by metafor's criteria; leaving one out, the estimate "
+                      f"ranges {fmt(float(np.nanmin(loo.estimate)))} to "
+                      f"{fmt(float(np.nanmax(loo.estimate)))}",
+                      highlight=False, markup=False)
+    if syn.grade is None:
+        console.print(f"Evidence grading not computed: the file has no "
+                      f"{', '.join(syn.grading_missing)} column(s)", highlight=False,
+                      markup=False)
+        return
     colour = "green" if syn.grade.met else "red"
-    console.print(f"[bold {colour}]{syn.grade.statement}[/bold {colour}]", highlight=False)
+    console.print(f"[bold {colour}]{escape(syn.grade.statement)}[/bold {colour}]",
+                  highlight=False)
 
 
 @app.command()
 def meta(
-    studies: Path = typer.Argument(None, help="Studies file (CSV): study, year, design, "
-                                   "setting, outcome, independent, allegiance, coi_declared "
-                                   "and yi + vi/sei or mean_pre, mean_post, sd_pre, n, r."),
+    studies: Path = typer.Argument(None, help="Studies file (CSV): study and yi + vi/sei "
+                                   "(or mean_pre, mean_post, sd_pre, n, r; or raw data with "
+                                   "--measure); optional year, design, setting, outcome, "
+                                   "independent, allegiance, coi_declared (the grading needs "
+                                   "setting, outcome, independent and allegiance)."),
     out: Path = typer.Option(Path("tincheck-meta"), "--out", help="Folder for report.html "
                              "and report.json (created if needed)."),
-    method: Method = typer.Option(Method.REML, "--method", help="Estimator of tau^2."),
+    measure: Measure = typer.Option(None, "--measure", help="Compute each study's effect "
+                                    "size from raw data in columns named as metafor's escalc "
+                                    "arguments: SMD (m1i, sd1i, n1i, m2i, sd2i, n2i), SMCR (m1i, "
+                                    "m2i, sd1i, ni, ri), SMCRH and SMCC (also sd2i), RR, OR, RD "
+                                    "(ai, bi, ci, di or ai, n1i, ci, n2i), ZCOR (ri, ni), PLO, "
+                                    "PR (xi, ni).", case_sensitive=False),
+    method: Method = typer.Option(Method.REML, "--method", help="Estimator of tau^2: REML, "
+                                  "DL, PM, ML, FE, SJ (Sidik-Jonkman), HE (Hedges), HS "
+                                  "(Hunter-Schmidt), EB (empirical Bayes)."),
     test: Test = typer.Option(Test.z, "--test", help="z (Wald), knha (Hartung-Knapp) or "
                               "knha_adhoc (Hartung-Knapp, never narrower than z)."),
     level: float = typer.Option(0.95, "--level", help="Confidence level of every interval."),
-    by: str = typer.Option("independent", "--by", help="Feature the forest plot is grouped "
-                           "by (design, setting, outcome, independent, allegiance, "
-                           "coi_declared or any extra column)."),
+    by: str = typer.Option(None, "--by", help="Feature the forest plot is grouped by "
+                           "(design, setting, outcome, independent, allegiance, coi_declared "
+                           "or any extra column; default independent when the file has it)."),
+    cumulative_by: str = typer.Option(None, "--cumulative-by", help="Column the cumulative "
+                                      "analysis adds studies by: year (the default when "
+                                      "present, else file order), yi, vi, n or any coded "
+                                      "feature or extra column."),
     benefit: Benefit = typer.Option(Benefit.positive, "--benefit", help="Sign of a "
                                     "beneficial effect size."),
     example: bool = typer.Option(False, "--example", help="Use the example studies file "
@@ -97,7 +135,8 @@ def meta(
 ) -> None:
     """Meta-analyse outcome studies, independent and allegiant evidence side by side.
 
-    Pooled effect, heterogeneity, subgroups, small-study effects, Tolin et al. (2015) grade.
+    Pooled effect, heterogeneity, subgroups, small-study effects, influence, leave-one-out
+    and cumulative analyses, and a Tolin et al. (2015) grade when the file has its columns.
 
     Writes report.html and report.json to --out; exit status 2 if the file has errors.
 
@@ -108,13 +147,13 @@ def meta(
         raise typer.Exit(2)
     path = example_path("meta_studies.csv") if example else studies
     try:
-        data = read_studies(path)
+        data = read_studies(path, measure=measure.value if measure else None)
     except StudyFileError as error:
         print_report(error.report)
         raise typer.Exit(2) from None
     try:
         syn = synthesise(data, method=method.value, test=test.value, level=level,
-                         benefit=benefit.value, by=by)
+                         benefit=benefit.value, by=by, cumulative_by=cumulative_by)
     except ValueError as error:
         errors.print(f"Cannot analyse {path}: {error}", highlight=False)
         raise typer.Exit(2) from None

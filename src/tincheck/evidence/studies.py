@@ -6,24 +6,30 @@ Columns (header names are matched case-insensitively; spaces count as underscore
 column         required what it holds
 ============== ======== ===============================================================
 study          yes      study name (author, programme, ...)
-year           yes      publication year, 1900-2100
-design         yes      ``itt`` (everyone who started) or ``completer``
-setting        yes      ``routine`` (practice-based) or ``trial``
-outcome        yes      ``interview_blind``, ``interview_not_blind`` or ``self_report``
-independent    yes      evaluators independent of the service / programme (true/false)
-allegiance     yes      evaluators with allegiance to the treatment (true/false)
+year           no       publication year, 1900-2100 (orders the cumulative analysis)
+design         no       ``itt`` (everyone who started) or ``completer``
+setting        grading  ``routine`` (practice-based) or ``trial``
+outcome        grading  ``interview_blind``, ``interview_not_blind`` or ``self_report``
+independent    grading  evaluators independent of the service / programme (true/false)
+allegiance     grading  evaluators with allegiance to the treatment (true/false)
 coi_declared   no       conflict of interest declared (true/false; empty = unknown)
 yi             \\*       effect size, positive = benefit by default
 vi / sei       \\*       its sampling variance or standard error (one is enough)
 mean_pre,      \\*       pre-post summary statistics, converted to d = (mean_pre −
 mean_post,              mean_post)/sd_pre with variance 2(1 − r)/n + d²/(2n)
 sd_pre, n, r            (Becker 1988)
+m1i, sd1i, ... \\*       raw study data named as metafor's ``escalc`` arguments, read
+                        with ``measure`` (:mod:`tincheck.evidence.measures`)
 ============== ======== ===============================================================
 
-\\* each row gives either ``yi`` with ``vi`` or ``sei``, or all five summary statistics.
-Any other column is kept as an extra coded feature (usable for subgroups). Errors name
-the file, the row (as a spreadsheet counts: header = row 1), the column, the value and
-what was expected, and are all collected before anything is refused.
+\\* each row gives either ``yi`` with ``vi`` or ``sei``, or all five summary statistics,
+or (with ``measure``) the raw data of that measure. "grading": the evidence grading
+needs the column; without it the analysis runs and the grading says what it lacks. A
+column present must have a value in every row (``coi_declared`` may be empty). Any
+other column is kept as an extra coded feature (usable for subgroups); one that looks
+like a known column misspelt is an error. Errors name the file, the row (as a
+spreadsheet counts: header = row 1), the column, the value and what was expected, and
+are all collected before anything is refused.
 
 Reference: Becker BJ (1988) Synthesizing standardized mean-change measures. Br J Math
 Stat Psychol 41:257-278.
@@ -42,6 +48,7 @@ import numpy as np
 from ..ingest.findings import Example, Finding, ValidationReport
 from ..ingest.parse import FALSE_WORDS, TRUE_WORDS
 from ..stats.effect_sizes import d_pre_sd_from_summary
+from . import measures
 
 CODED = {
     "design": ("itt", "completer"),
@@ -49,11 +56,14 @@ CODED = {
     "outcome": ("interview_blind", "interview_not_blind", "self_report"),
 }
 FLAGS = ("independent", "allegiance")
-REQUIRED = ("study", "year", *CODED, *FLAGS)
+REQUIRED = ("study",)
+GRADING = ("setting", "outcome", "independent", "allegiance")  # what the grading reads
+OPTIONAL = ("year", *CODED, *FLAGS, "coi_declared")
 EFFECT = ("yi", "vi", "sei")
 SUMMARY = ("mean_pre", "mean_post", "sd_pre", "n", "r")
-KNOWN = (*REQUIRED, "coi_declared", *EFFECT, *SUMMARY)
+KNOWN = (*REQUIRED, *OPTIONAL, *EFFECT, *SUMMARY, *measures.RAW_COLUMNS)
 FEATURES = (*CODED, *FLAGS, "coi_declared")
+MISSPELT = 0.8  # difflib ratio above which an unknown column is taken for a known one
 SEI_VI_AGREEMENT = 0.05  # relative: vi and sei² may differ by rounding, not more
 
 
@@ -62,23 +72,25 @@ class Study:
     """One study: its effect size (yᵢ, vᵢ), where it came from, and its coded features."""
 
     study: str
-    year: int
-    design: str
-    setting: str
-    outcome: str
-    independent: bool
-    allegiance: bool
+    year: int | None
+    design: str | None
+    setting: str | None
+    outcome: str | None
+    independent: bool | None
+    allegiance: bool | None
     coi_declared: bool | None
     yi: float
     vi: float
     n: int | None = None
-    source: str = "yi/vi"  # "yi/vi", "yi/sei" or "pre-post summary"
+    source: str = "yi/vi"  # "yi/vi", "yi/sei", "pre-post summary" or a measure's name
     row: int | None = None
     extra: tuple[tuple[str, str], ...] = ()
+    raw: tuple[tuple[str, float], ...] = ()  # the raw data a measure was computed from
+    continuity_corrected: bool = False  # 0.5 added to its cells (a zero cell)
 
     @property
     def label(self) -> str:
-        return f"{self.study} {self.year}"
+        return self.study if self.year is None else f"{self.study} {self.year}"
 
     def feature(self, name: str) -> str:
         """The study's value of a coded feature as text ("yes"/"no"/"unknown" for flags)."""
@@ -101,6 +113,8 @@ class Studies:
     studies: tuple[Study, ...]
     warnings: tuple[str, ...] = ()
     extra_features: tuple[str, ...] = field(default=())
+    columns: tuple[str, ...] = field(default=KNOWN)  # the columns the file has
+    measure: str | None = None  # the measure raw data were read as
 
     def __len__(self) -> int:
         return len(self.studies)
@@ -122,7 +136,17 @@ class Studies:
 
     @property
     def features(self) -> tuple[str, ...]:
-        return FEATURES + self.extra_features
+        """The coded features the file has, standard ones first."""
+        return tuple(f for f in FEATURES if f in self.columns) + self.extra_features
+
+    @property
+    def grading_missing(self) -> tuple[str, ...]:
+        """The columns the evidence grading needs that the file lacks."""
+        return tuple(c for c in GRADING if c not in self.columns)
+
+    @property
+    def has_years(self) -> bool:
+        return "year" in self.columns
 
     def groups(self, feature: str) -> list[str]:
         if feature not in self.features:
@@ -178,7 +202,7 @@ class _Reader:
                                 (Example(row, value),)))
 
     def number(self, cell, row, column, expected, low=None, high=None, low_open=True,
-               integer=False):
+               integer=False, high_open=True):
         text = cell.replace(",", ".") if self.decimal_comma else cell
         try:
             value = float(text)
@@ -188,7 +212,7 @@ class _Reader:
         if ok and low is not None:
             ok = value > low if low_open else value >= low
         if ok and high is not None:
-            ok = value < high
+            ok = value < high if high_open else value <= high
         if ok and integer:
             ok = value == int(value)
         if not ok:
@@ -206,7 +230,7 @@ class _Reader:
         return None
 
 
-def _header(cells, reader):
+def _header(cells, reader, measure):
     names = [c.strip().lower().replace(" ", "_").replace("-", "_") for c in cells]
     for i, name in enumerate(names):
         if not name:
@@ -216,20 +240,45 @@ def _header(cells, reader):
         if name and name in seen:
             reader.error(1, name, name, "each column once", rule="header")
         seen.add(name)
+    unknown = [n for n in names if n and n not in KNOWN]
     for name in REQUIRED:
         if name not in names:
-            close = difflib.get_close_matches(name, [n for n in names if n not in KNOWN], 1)
+            close = difflib.get_close_matches(name, unknown, 1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             reader.error(1, name, None, f"a column named {name!r} (found: "
                          f"{', '.join(n for n in names if n)}){hint}", rule="header")
-    if not ({"yi"} & set(names) or set(SUMMARY) <= set(names)):
+    for name in unknown:  # a known column misspelt would silently become a feature
+        close = difflib.get_close_matches(name, [k for k in KNOWN if k not in names], 1,
+                                          cutoff=MISSPELT)
+        if close:
+            reader.error(1, name, name, f"a known column: did you mean {close[0]!r}? (rename "
+                         "it, or give the extra feature a name of its own)", rule="header")
+    if measure is not None:
+        if not (measures.columns_found(measure, names) or "yi" in names):
+            reader.error(1, measures.COLUMNS[measure][0][0], None,
+                         f"the columns of {measures.describe(measure)}: "
+                         f"{measures.needed(measure)}", rule="header")
+        if set(SUMMARY) & set(names) - {"n"}:
+            reader.error(1, "mean_pre", None, f"no pre-post summary columns with --measure "
+                         f"{measure}: they are converted without --measure; with it, give "
+                         f"{measures.needed(measure)}", rule="header")
+    elif not ({"yi"} & set(names) or set(SUMMARY) <= set(names)):
+        guesses = measures.guess_measures(names)
+        hint = (f"; the file has the raw data of {', '.join(guesses)}: give the measure "
+                f"(--measure {guesses[0]})" if guesses else "")
         reader.error(1, "yi", None, "a yi column (with vi or sei), or the columns mean_pre, "
-                     "mean_post, sd_pre, n and r", rule="header")
+                     f"mean_post, sd_pre, n and r{hint}", rule="header")
     return names
 
 
-def read_studies(path) -> Studies:
+def read_studies(path, measure: str | None = None) -> Studies:
     """Read and check a studies file (CSV; comma, semicolon or tab separated).
+
+    ``measure`` (SMD, SMCR, SMCRH, SMCC, RR, OR, RD, ZCOR, PLO or PR) reads raw study
+    data from the columns named as metafor's ``escalc`` arguments and computes each
+    study's effect size and variance as escalc does
+    (:func:`tincheck.stats.effect_sizes.escalc`); rows may give yi with vi or sei
+    instead, on the measure's scale.
 
     Raises :class:`StudyFileError` listing every problem (file, row, column, value,
     expectation); never drops a row silently (blank lines are skipped and reported).
@@ -238,6 +287,7 @@ def read_studies(path) -> Studies:
     >>> len(read_studies(example_path("meta_studies.csv")))
     12
     """
+    measure = measures.check_measure(measure)
     path = Path(path)
     name = path.name
     if not path.is_file():
@@ -258,12 +308,12 @@ def read_studies(path) -> Studies:
     if not rows or not any(c.strip() for c in rows[0]):
         reader.error(1, None, None, "a header row naming the columns", rule="header")
         raise StudyFileError(reader.report)
-    names = _header(rows[0], reader)
+    names = _header(rows[0], reader, measure)
     if reader.report.errors:
         raise StudyFileError(reader.report)
     extra = tuple(n for n in names if n not in KNOWN)
 
-    parsed, summary_rows = [], []
+    parsed, summary_rows, raw_rows = [], [], []
     for index, cells in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in cells):
             warnings.append(f"{name} row {index} is blank and was skipped")
@@ -273,11 +323,13 @@ def read_studies(path) -> Studies:
                          f"at most {len(names)} cells, as in the header", rule="row")
             continue
         cell = dict(zip(names, (c.strip() for c in cells + [""] * (len(names) - len(cells)))))
-        study = _study(cell, index, reader, extra)
+        study = _study(cell, index, reader, extra, names, measure)
         if study is not None:
             parsed.append(study)
             if study["source"] == "pre-post summary":
                 summary_rows.append(len(parsed) - 1)
+            elif study["source"] == measure:
+                raw_rows.append(len(parsed) - 1)
     if not parsed and not reader.report.errors:
         reader.error(None, None, None, "at least one study row", rule="rows")
     if reader.report.errors:
@@ -289,7 +341,23 @@ def read_studies(path) -> Studies:
         d, v = d_pre_sd(*stats)
         for i, di, vi in zip(summary_rows, d, v):
             parsed[i]["yi"], parsed[i]["vi"] = float(di), float(vi)
-    studies = tuple(Study(**{k: p[k] for k in Study.__dataclass_fields__}) for p in parsed)
+    if raw_rows:  # one escalc call per column set for every row of raw data
+        values = measures.convert(measure, [dict(parsed[i]["raw"]) for i in raw_rows])
+        for i, (yi, vi, n, corrected) in zip(raw_rows, values):
+            if not (np.isfinite(yi) and np.isfinite(vi) and vi > 0):
+                reader.error(parsed[i]["row"], ", ".join(c for c, _ in parsed[i]["raw"]),
+                             None, f"data from which {measure} is defined (yi = {yi:g}, "
+                             f"vi = {vi:g})")
+            parsed[i].update(yi=yi, vi=vi, n=n, continuity_corrected=corrected)
+        if reader.report.errors:
+            raise StudyFileError(reader.report)
+        corrected = [parsed[i]["row"] for i in raw_rows if parsed[i]["continuity_corrected"]]
+        if corrected:
+            warnings.append(f"{len(corrected)} 2×2 table(s) or count(s) with a zero cell "
+                            f"(rows {', '.join(map(str, corrected))}): 0.5 added to each of "
+                            "their cells, as metafor's escalc does")
+    studies = tuple(Study(**{k: p[k] for k in Study.__dataclass_fields__ if k in p})
+                    for p in parsed)
     for s in studies:
         if s.allegiance and s.coi_declared is False:
             warnings.append(f"{name} row {s.row} ({s.label}): allegiance to the treatment "
@@ -298,27 +366,50 @@ def read_studies(path) -> Studies:
     if unknown:
         warnings.append(f"conflict-of-interest declaration unknown for {len(unknown)} "
                         f"stud{'y' if len(unknown) == 1 else 'ies'}: {', '.join(unknown)}")
-    return Studies(str(path), studies, tuple(warnings), extra)
+    missing = [c for c in GRADING if c not in names]
+    if missing:
+        warnings.append(f"no {', '.join(missing)} column(s): the evidence grading is not "
+                        "computed")
+    return Studies(str(path), studies, tuple(warnings), extra, columns=tuple(names),
+                   measure=measure)
 
 
-def _study(cell: dict, row: int, reader: _Reader, extra: tuple[str, ...]) -> dict | None:
+def _study(cell: dict, row: int, reader: _Reader, extra: tuple[str, ...], names,
+           measure: str | None) -> dict | None:
     """One row's values as Study fields, or None (with errors recorded) when invalid."""
     before = reader.report.error_count
     out: dict = {"row": row, "extra": tuple((k, cell.get(k, "")) for k in extra)}
     if not cell["study"]:
         reader.error(row, "study", None, "a study name")
     out["study"] = cell["study"]
-    out["year"] = reader.number(cell["year"], row, "year", "a whole year between 1900 and "
-                                "2100", low=1900, high=2101, low_open=False, integer=True)
+    out["year"] = (reader.number(cell["year"], row, "year", "a whole year between 1900 and "
+                                 "2100", low=1900, high=2101, low_open=False, integer=True)
+                   if "year" in names else None)
     for column, allowed in CODED.items():
-        value = cell[column].lower().replace(" ", "_").replace("-", "_")
-        if value not in allowed:
-            reader.error(row, column, cell[column] or None, f"one of {', '.join(allowed)}")
-        out[column] = value
+        out[column] = None
+        if column in names:
+            value = cell[column].lower().replace(" ", "_").replace("-", "_")
+            if value not in allowed:
+                reader.error(row, column, cell[column] or None, f"one of {', '.join(allowed)}")
+            out[column] = value
     for column in FLAGS:
-        out[column] = reader.flag(cell[column], row, column)
+        out[column] = reader.flag(cell[column], row, column) if column in names else None
     coi = cell.get("coi_declared", "")
     out["coi_declared"] = reader.flag(coi, row, "coi_declared") if coi else None
+
+    raw_given = measure is not None and any(
+        cell.get(c, "") for s in measures.COLUMNS[measure] for c in s)
+    if raw_given:
+        if cell.get("yi", ""):
+            reader.error(row, "yi", cell["yi"], f"either yi with vi or sei, or the raw data "
+                         f"of {measure}, not both")
+            return None
+        values = measures.parse_row(cell, row, reader, measure, names)
+        if values is None:
+            return None
+        out.update(source=measure, raw=tuple(values.items()), yi=float("nan"),
+                   vi=float("nan"), n=None)
+        return out if reader.report.error_count == before else None
 
     given = {k for k in (*EFFECT, *SUMMARY) if cell.get(k, "")}
     summary = given & {"mean_pre", "mean_post", "sd_pre", "r"}
@@ -356,6 +447,7 @@ def _study(cell: dict, row: int, reader: _Reader, extra: tuple[str, ...]) -> dic
         out["vi"] = vi if vi is not None else (sei**2 if sei is not None else None)
         out["source"] = "yi/vi" if "vi" in given else "yi/sei"
     else:
-        reader.error(row, "yi", None, "an effect size: yi with vi or sei, or mean_pre, "
-                     "mean_post, sd_pre, n and r")
+        reader.error(row, "yi", None, "an effect size: yi with vi or sei, or " + (
+            f"the raw data of {measure} ({measures.needed(measure)})" if measure else
+            "mean_pre, mean_post, sd_pre, n and r"))
     return out if reader.report.error_count == before else None

@@ -13,17 +13,20 @@ from pathlib import Path
 from .. import __version__
 from ..evidence.synthesis import EvidenceSynthesis
 from ..examples import example_path
-from ..stats.inputs import jsonable
-from .meta_charts import forest_plot, funnel_plot
+from ..jsonable import jsonable
+from ..stats.study_effects import NAMES as MEASURE_NAMES
 from .format import fixed as fmt
 from .format import fixed_interval as interval
 from .format import p_value as fmt_p
-from .page import Page, banner, cards, figure, paragraph, table
+from .meta_charts import baujat_plot, forest_plot, funnel_plot, repooled_plot
+from .page import Page, banner, cards, esc, figure, paragraph, table
 from .page import bullet_list as _list
 
 METHOD_NAMES = {"FE": "fixed effect (inverse variance)", "DL": "DerSimonian-Laird",
                 "REML": "restricted maximum likelihood (REML)", "ML": "maximum likelihood",
-                "PM": "Paule-Mandel"}
+                "PM": "Paule-Mandel", "SJ": "Sidik-Jonkman",
+                "HE": "Hedges (unweighted method of moments)", "HS": "Hunter-Schmidt",
+                "EB": "empirical Bayes"}
 TEST_NAMES = {"z": "Wald z test", "knha": "Hartung-Knapp t test (k − 1 df)",
               "knha_adhoc": "Hartung-Knapp t test with the ad hoc floor (k − 1 df)"}
 REFERENCES = [
@@ -51,11 +54,41 @@ REFERENCES = [
      "treatment: recommendations for a new model. Clin Psychol Sci Pract 22:317-338."),
     ("Becker BJ (1988) Synthesizing standardized mean-change measures. Br J Math Stat Psychol "
      "41:257-278."),
+    ("Hedges LV (1981) Distribution theory for Glass's estimator of effect size and related "
+     "estimators. J Educ Stat 6:107-128."),
+    ("Viechtbauer W, Cheung MW-L (2010) Outlier and influence diagnostics for meta-analysis. "
+     "Res Synth Methods 1:112-125."),
+    ("Baujat B, Mahé C, Pignon J-P, Hill C (2002) A graphical method for exploring "
+     "heterogeneity in meta-analyses: application to a meta-analysis of 65 trials. Stat Med "
+     "21:2641-2652."),
+    ("Lau J, Antman EM, Jimenez-Silva J, Kupelnick B, Mosteller F, Chalmers TC (1992) "
+     "Cumulative meta-analysis of therapeutic trials for myocardial infarction. N Engl J Med "
+     "327:248-254."),
+    ("Viechtbauer W (2010) Conducting meta-analyses in R with the metafor package. J Stat "
+     "Softw 36(3):1-48."),
 ]
 
 
 def _is_example(syn: EvidenceSynthesis) -> bool:
     return str(example_path("meta_studies.csv")) == syn.studies.path
+
+
+def effect_label(syn: EvidenceSynthesis) -> str:
+    """The axis label of the effect sizes: the measure's name when raw data were read."""
+    measure = syn.studies.measure
+    if measure is None:
+        return "Effect size"
+    name = MEASURE_NAMES[measure]
+    return name[0].upper() + name[1:]
+
+
+def _grading_statement(syn: EvidenceSynthesis) -> str:
+    if syn.grade is not None:
+        return syn.grade.statement
+    return ("Evidence grading not computed: the studies file has no "
+            f"{', '.join(syn.grading_missing)} column"
+            f"{'' if len(syn.grading_missing) == 1 else 's'}. The grading (after Tolin et "
+            "al. 2015) needs setting, outcome, independent and allegiance for every study.")
 
 
 def _summary(syn: EvidenceSynthesis) -> list[str]:
@@ -64,7 +97,7 @@ def _summary(syn: EvidenceSynthesis) -> list[str]:
               f"{level} CI {interval(o.ci_low, o.ci_high)}; k = {o.k}")]
     for name in ("independent", "allegiant"):
         p = syn.pooled(name)
-        if p.result is not None:
+        if p is not None and p.result is not None:
             items.append((p.description, fmt(p.result.estimate),
                           f"{level} CI {interval(p.result.ci_low, p.result.ci_high)}; "
                           f"k = {p.k}"))
@@ -72,8 +105,11 @@ def _summary(syn: EvidenceSynthesis) -> list[str]:
                   interval(o.pi_low, o.pi_high), f"{level}, τ² = {fmt(o.tau2, 3)}"))
     items.append(("Heterogeneity I²", f"{fmt(o.I2, 0)}%",
                   f"{level} CI {fmt(o.I2_ci_low, 0)}% to {fmt(o.I2_ci_high, 0)}%"))
-    blocks = [banner(syn.grade.statement, alert=not syn.grade.met), cards(items)]
-    allegiant, independent = syn.pooled("allegiant").result, syn.pooled("independent").result
+    blocks = [banner(_grading_statement(syn), alert=syn.grade is not None and not syn.grade.met),
+              cards(items)]
+    allegiant, independent = syn.pooled("allegiant"), syn.pooled("independent")
+    allegiant = allegiant.result if allegiant is not None else None
+    independent = independent.result if independent is not None else None
     if allegiant is not None and independent is not None:
         blocks.append(paragraph(
             f"Studies by evaluators with allegiance pool to {fmt(allegiant.estimate)}; "
@@ -113,14 +149,23 @@ def _side_by_side(syn: EvidenceSynthesis) -> str:
                      "tau2": fmt(r.tau2, 3) if r else "–",
                      "i2": f"{fmt(r.I2, 0)}%" if r and r.k > 1 else "–"})
     level = f"{syn.level:.0%}"
-    return table(rows, [("subset", "Studies"), ("k", "k"), ("estimate", "Estimate"),
-                        ("ci", f"{level} CI"), ("pi", f"{level} prediction interval"),
-                        ("tau2", "τ²"), ("i2", "I²")],
-                 caption="Pooled estimates by who did the evaluation",
-                 numeric={"k", "estimate", "ci", "pi", "tau2", "i2"})
+    blocks = [table(rows, [("subset", "Studies"), ("k", "k"), ("estimate", "Estimate"),
+                           ("ci", f"{level} CI"), ("pi", f"{level} prediction interval"),
+                           ("tau2", "τ²"), ("i2", "I²")],
+                    caption="Pooled estimates by who did the evaluation",
+                    numeric={"k", "estimate", "ci", "pi", "tau2", "i2"})]
+    lacking = [c for c in ("independent", "allegiance") if c not in syn.studies.features]
+    if lacking:
+        blocks.append(paragraph(f"Not separated by {' and '.join(lacking)}: the studies file "
+                                f"has no {' or '.join(lacking)} column.", "note"))
+    return "".join(blocks)
 
 
 def _subgroups(syn: EvidenceSynthesis) -> list[str]:
+    if not syn.subgroups:
+        return [paragraph("No subgroups: the studies file has no coded feature (design, "
+                          "setting, outcome, independent, allegiance, coi_declared or an "
+                          "extra column) that varies.", "empty")]
     rows, tests = [], []
     for feature, res in syn.subgroups.items():
         for name, r in res.groups.items():
@@ -168,7 +213,8 @@ def _small_study(syn: EvidenceSynthesis) -> list[str]:
                                f"adjusted estimate {fmt(a.estimate)} "
                                f"({interval(a.ci_low, a.ci_high)})",
                      "p": "–"})
-        blocks.append(figure(funnel_plot(syn.overall, t, title="Funnel plot"),
+        blocks.append(figure(funnel_plot(syn.overall, t, title="Funnel plot",
+                                         effect_label=effect_label(syn)),
                              "Funnel plot: each study's effect against its standard error; "
                              "open circles are studies imputed by trim-and-fill."))
     if not rows:
@@ -182,8 +228,110 @@ def _small_study(syn: EvidenceSynthesis) -> list[str]:
                   "sensitivity analysis, not a corrected estimate.", "note")]
 
 
+def _influence(syn: EvidenceSynthesis) -> list[str]:
+    inf = syn.influence
+    if inf is None:
+        return [paragraph("Not computed: influence diagnostics need at least 3 studies.",
+                          "empty")]
+    rows = []
+    for i, label in enumerate(inf.labels):
+        rows.append({"study": label, "rstudent": fmt(inf.rstudent[i]),
+                     "dffits": fmt(inf.dffits[i]), "cook": fmt(inf.cook_d[i]),
+                     "covr": fmt(inf.cov_r[i]), "tau2": fmt(inf.tau2_del[i], 4),
+                     "qe": fmt(inf.QE_del[i]), "hat": fmt(inf.hat[i], 3),
+                     "weight": f"{inf.weight[i]:.1f}%",
+                     "inf": "yes" if inf.influential[i] else ""})
+    t = inf.thresholds
+    flagged = inf.flagged
+    summary = (f"Influential by metafor's criteria: {', '.join(flagged)}." if flagged else
+               "No study is influential by metafor's criteria.")
+    return [
+        paragraph(summary + " A study is flagged when |DFFITS| > "
+                  f"{fmt(t['dffits'])}, its Cook's distance exceeds the median of χ²(p) "
+                  f"({fmt(t['cook_d'], 3)}), its hat value exceeds {fmt(t['hat'], 3)} (3p/k), or "
+                  "|DFBETAS| > 1 (Viechtbauer & Cheung 2010)."),
+        table(rows, [("study", "Study"), ("rstudent", "Studentised residual"),
+                     ("dffits", "DFFITS"), ("cook", "Cook's distance"),
+                     ("covr", "Covariance ratio"), ("tau2", "τ² without it"),
+                     ("qe", "Q without it"), ("hat", "Hat value"), ("weight", "Weight"),
+                     ("inf", "Influential")],
+              caption=f"Influence of each study ({METHOD_NAMES[inf.method]}, "
+                      f"{TEST_NAMES[inf.test]}); each study left out in turn",
+              numeric={"rstudent", "dffits", "cook", "covr", "tau2", "qe", "hat", "weight"}),
+        figure(baujat_plot(syn.baujat, inf, title="Baujat plot"),
+               "Baujat plot: each study's contribution to the heterogeneity (its squared "
+               "Pearson residual) against its influence on the pooled result (the "
+               "standardised squared change when it is left out). Studies to the right "
+               "are heterogeneous; studies high up move the result."),
+    ]
+
+
+def _leave_one_out(syn: EvidenceSynthesis) -> list[str]:
+    loo = syn.leave_one_out
+    if loo is None:
+        return [paragraph("Not computed: leaving one study out needs at least 3 studies.",
+                          "empty")]
+    level = f"{syn.level:.0%}"
+    rows = [{"study": label, "estimate": fmt(loo.estimate[i]),
+             "ci": interval(loo.ci_low[i], loo.ci_high[i]), "p": fmt_p(loo.pvalue[i]),
+             "tau2": fmt(loo.tau2[i], 3), "i2": f"{fmt(loo.I2[i], 0)}%"}
+            for i, label in enumerate(loo.labels)]
+    return [
+        figure(repooled_plot(loo, syn.overall, title="Leave-one-out meta-analysis",
+                             effect_label=effect_label(syn)),
+               "Each row pools every study but one; the diamond pools them all."),
+        table(rows, [("study", "Study left out"), ("estimate", "Estimate"),
+                     ("ci", f"{level} CI"), ("p", "p"), ("tau2", "τ²"), ("i2", "I²")],
+              caption="The pooled estimate without each study in turn",
+              numeric={"estimate", "ci", "p", "tau2", "i2"}),
+    ]
+
+
+def _cumulative(syn: EvidenceSynthesis) -> list[str]:
+    cum = syn.cumulative
+    if cum is None:
+        return [paragraph("Not computed: a cumulative analysis needs at least 3 studies.",
+                          "empty")]
+    studies = syn.studies.studies
+    groups = None
+    if "allegiance" in syn.studies.features:
+        groups = ["evaluators with allegiance" if studies[i].allegiance
+                  else "evaluators without allegiance" for i in cum.order]
+    by = _cumulative_by(syn)
+    level = f"{syn.level:.0%}"
+    rows = [{"study": label, "k": int(cum.k[i]), "estimate": fmt(cum.estimate[i]),
+             "ci": interval(cum.ci_low[i], cum.ci_high[i]), "tau2": fmt(cum.tau2[i], 3),
+             **({"group": "yes" if studies[cum.order[i]].allegiance else "no"}
+                if groups else {})}
+            for i, label in enumerate(cum.labels)]
+    columns = [("study", "Study added"), ("k", "k"), ("estimate", "Estimate"),
+               ("ci", f"{level} CI"), ("tau2", "τ²")]
+    if groups:
+        columns.append(("group", "Allegiance"))
+    return [
+        figure(repooled_plot(cum, syn.overall, title=f"Cumulative meta-analysis by {by}",
+                             effect_label=effect_label(syn), groups=groups),
+               f"Studies added one at a time in {by}; each row pools the studies up to "
+               "it" + (", coloured by the allegiance of the study added." if groups else ".")),
+        table(rows, columns, caption=f"The pooled estimate as the studies accumulate ({by})",
+              numeric={"k", "estimate", "ci", "tau2"}),
+    ]
+
+
+def _cumulative_by(syn: EvidenceSynthesis) -> str:
+    order = syn.cumulative_order
+    return {"year": "publication year", "file order": "the order of the file",
+            "yi": "effect size", "vi": "sampling variance", "n": "sample size"}.get(order, order)
+
+
 def _grading(syn: EvidenceSynthesis) -> list[str]:
     g = syn.grade
+    if g is None:
+        return [banner(_grading_statement(syn)),
+                paragraph("Add the columns setting (routine or trial), outcome "
+                          "(interview_blind, interview_not_blind or self_report), independent "
+                          "and allegiance (true or false) to grade the evidence; everything "
+                          "else in this report does not need them.")]
     rows = [{"study": a.label, "qualifies": "yes" if a.qualifies else "no",
              "fails": ", ".join(a.fails) or "–",
              "estimate": f"{fmt(a.estimate)} ({interval(a.ci_low, a.ci_high)})",
@@ -202,22 +350,26 @@ def _grading(syn: EvidenceSynthesis) -> list[str]:
 
 
 def _studies(syn: EvidenceSynthesis) -> str:
+    features = syn.studies.features
+    coded = [("design", "Design"), ("setting", "Setting"), ("outcome", "Outcome"),
+             ("independent", "Independent"), ("allegiance", "Allegiance"),
+             ("coi_declared", "COI declared")]
     rows = []
     for s, label, w in zip(syn.studies.studies, syn.studies.labels,
                            syn.overall.weights.tolist()):
-        rows.append({"study": label, "row": s.row, "design": s.design, "setting": s.setting,
-                     "outcome": s.outcome.replace("_", " "),
-                     "independent": "yes" if s.independent else "no",
-                     "allegiance": "yes" if s.allegiance else "no",
-                     "coi": {True: "yes", False: "no", None: "unknown"}[s.coi_declared],
-                     "n": "" if s.n is None else f"{s.n:,}", "yi": fmt(s.yi, 3),
-                     "vi": fmt(s.vi, 4), "source": s.source, "weight": f"{w:.1f}%"})
-    return table(rows, [("study", "Study"), ("row", "Row"), ("design", "Design"),
-                        ("setting", "Setting"), ("outcome", "Outcome"),
-                        ("independent", "Independent"), ("allegiance", "Allegiance"),
-                        ("coi", "COI declared"), ("n", "n"), ("yi", "yi"), ("vi", "vi"),
-                        ("source", "Effect from"), ("weight", "Weight")],
-                 caption=f"{len(rows)} studies from {syn.studies.path}",
+        row = {"study": label, "row": s.row, "n": "" if s.n is None else f"{s.n:,}",
+               "yi": fmt(s.yi, 3), "vi": fmt(s.vi, 4), "weight": f"{w:.1f}%",
+               "source": s.source + (" (0.5 added to its cells)" if s.continuity_corrected
+                                     else "")}
+        for key, _ in coded:
+            if key in features:
+                row[key] = s.feature(key).replace("_", " ")
+        rows.append(row)
+    columns = ([("study", "Study"), ("row", "Row")]
+               + [c for c in coded if c[0] in features]
+               + [("n", "n"), ("yi", "yi"), ("vi", "vi"), ("source", "Effect from"),
+                  ("weight", "Weight")])
+    return table(rows, columns, caption=f"{len(rows)} studies from {syn.studies.path}",
                  numeric={"row", "n", "yi", "vi", "weight"})
 
 
@@ -233,6 +385,18 @@ def _methods(syn: EvidenceSynthesis) -> list[str]:
                   "variance 2(1 − r)/n + d²/(2n). Positive effects are benefits"
                   + ("." if syn.benefit == "positive" else " inverted: negative effects are "
                      "benefits.")),
+        *([paragraph(f"Raw study data were converted to the {MEASURE_NAMES[m]} ({m}) and its "
+                     "sampling variance as metafor's escalc does (standardised mean "
+                     "differences with Hedges' exact small-sample correction; 0.5 added to "
+                     "every cell of a table with a zero cell).")]
+          if (m := syn.studies.measure) else []),
+        paragraph("Influence: each study left out in turn and the model refitted "
+                  "(Viechtbauer & Cheung 2010), with metafor's criteria for an influential "
+                  "study; Baujat plot (Baujat et al. 2002). Leave-one-out and cumulative "
+                  "analyses re-pool subsets with the same estimator and test; the "
+                  "cumulative analysis adds studies by "
+                  + (_cumulative_by(syn) + "." if syn.cumulative_order != "file order" else
+                     "their order in the file (the file has no year column).")),
         paragraph(f"tincheck {__version__}; the JSON report holds every number."),
         "<h3>References</h3>" + _list(REFERENCES),
     ]
@@ -243,23 +407,30 @@ def render_html(syn: EvidenceSynthesis) -> str:
     page = Page(title="Meta-analysis of outcome studies",
                 lede=f"{syn.overall.k} studies from {Path(syn.studies.path).name}: pooled "
                      "estimate, heterogeneity, independent against allegiant evidence, "
-                     "small-study effects and an evidence grade after Tolin et al. (2015).")
+                     "small-study effects, influence, leave-one-out and cumulative analyses "
+                     "and an evidence grade after Tolin et al. (2015).")
     if _is_example(syn):
         page.header_blocks.append(banner("Example data: the studies in this report are "
                                          "made up for illustration. They are not real "
                                          "studies."))
     page.section("summary", "Summary", *_summary(syn))
     page.section("pooled", "Pooled estimate", _pooled_table(syn))
-    forest = syn.subgroups.get(syn.forest_feature)
-    if forest is not None:
-        page.section("forest", "Forest plot", figure(
-            forest_plot(forest, syn.overall, title=f"Forest plot by {syn.forest_feature}"),
-            f"Studies grouped by {syn.forest_feature}: squares are studies (area by weight), "
-            "diamonds are pooled estimates, the dashed line is the prediction interval."))
+    forest = syn.subgroups.get(syn.forest_feature) if syn.forest_feature else None
+    legend = ("squares are studies (area by weight), diamonds are pooled estimates, the "
+              "dashed line is the prediction interval.")
+    page.section("forest", "Forest plot", figure(
+        forest_plot(forest, syn.overall, effect_label=effect_label(syn),
+                    title=f"Forest plot by {syn.forest_feature}" if forest is not None
+                    else "Forest plot"),
+        f"Studies grouped by {syn.forest_feature}: {legend}" if forest is not None
+        else legend[0].upper() + legend[1:]))
     page.section("independence", "Independent and allegiant evidence side by side",
                  _side_by_side(syn))
     page.section("subgroups", "Subgroups", *_subgroups(syn))
     page.section("small-study", "Small-study effects", *_small_study(syn))
+    page.section("influence", "Influence of each study", *_influence(syn))
+    page.section("leave-one-out", "Leave-one-out", *_leave_one_out(syn))
+    page.section("cumulative", "Cumulative meta-analysis", *_cumulative(syn))
     page.section("grading", "Evidence grading", *_grading(syn))
     page.section("studies", "Studies", _studies(syn))
     page.section("notes", "Notes and warnings",

@@ -1,10 +1,10 @@
 """Meta-analysis of study effect sizes: pooled estimate, heterogeneity, subgroups.
 
 ``meta_analysis`` pools k study estimates yᵢ with sampling variances vᵢ by inverse-
-variance weighting, wᵢ = 1/(vᵢ + τ²), with τ² from one of five estimators (FE: τ² = 0,
-DL, REML, ML, PM; see :mod:`tincheck.stats.tau2`), and a Wald (z) or Hartung-Knapp (t)
-test. Heterogeneity follows metafor's definitions so results can be compared with it
-number for number. Small-study tests live in :mod:`tincheck.stats.small_study` and are
+variance weighting, wᵢ = 1/(vᵢ + τ²), with τ² from one of nine estimators (FE: τ² = 0,
+DL, REML, ML, PM, SJ, HE, HS, EB; see :mod:`tincheck.stats.tau2`), and a Wald (z) or
+Hartung-Knapp (t) test. Heterogeneity follows metafor's definitions so results can be
+compared with it number for number. Small-study tests live in :mod:`tincheck.stats.small_study` and are
 re-exported here.
 
 References
@@ -30,10 +30,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import stats
 
 from .inputs import TESTS, frozen, jsonable, prepare
-from .tau2 import ESTIMATORS, estimate_tau2, residual_q
+from .tau2 import ESTIMATORS, estimate_tau2, residual_q, tau2_q_profile_ci
 
 METHODS = ESTIMATORS
 
@@ -89,39 +89,6 @@ def h_squared(tau2, vi) -> float:
     """
     vt = typical_variance(vi)
     return float((tau2 + vt) / vt)
-
-
-def tau2_q_profile_ci(yi, vi, level: float = 0.95, X=None):
-    """Q-profile confidence interval for τ² (Viechtbauer 2007).
-
-    The bounds solve Q_gen(τ²) = χ²(k − p) quantiles, Q_gen(τ²) = Σ (yᵢ − μ̂(τ²))²/(vᵢ + τ²)
-    being decreasing in τ²: lower bound at the 1 − α/2 quantile, upper at α/2. A bound
-    is 0 when Q_gen(0) is already below its quantile. NaN when k − p < 1.
-
-    References: Viechtbauer (2007), Stat Med 26:37-52.
-
-    >>> [round(x, 4) for x in tau2_q_profile_ci([0.0, 1.0, 3.0], [0.5, 0.5, 0.5])]
-    [0.1325, 91.6617]
-    """
-    y = np.asarray(yi, dtype=float)
-    p = 1 if X is None else np.asarray(X).reshape(y.size, -1).shape[1]
-    df = y.size - p
-    if df < 1:
-        return float("nan"), float("nan")
-    alpha = 1 - level
-
-    def solve(target: float) -> float:
-        def excess(t):
-            return residual_q(y, vi, t, X) - target
-
-        if excess(0.0) <= 0:
-            return 0.0
-        upper = max(1.0, float(np.var(y)))
-        while excess(upper) > 0:
-            upper *= 4
-        return float(optimize.brentq(excess, 0.0, upper, xtol=1e-12, rtol=1e-12))
-
-    return solve(stats.chi2.ppf(1 - alpha / 2, df)), solve(stats.chi2.ppf(alpha / 2, df))
 
 
 @dataclass(frozen=True)
@@ -180,7 +147,8 @@ def meta_analysis(yi, vi=None, *, sei=None, method: str = "REML", test: str = "z
     """Fixed- or random-effects meta-analysis of k study estimates.
 
     μ̂ = Σwᵢyᵢ / Σwᵢ with wᵢ = 1/(vᵢ + τ̂²), SE = √(1/Σwᵢ), τ̂² by ``method``:
-    "FE" (τ² = 0), "DL", "REML", "ML" or "PM".
+    "FE" (τ² = 0), "DL", "REML", "ML", "PM", "SJ", "HE", "HS" or "EB"
+    (:mod:`tincheck.stats.tau2`).
 
     Tests (``test``):
 
@@ -202,7 +170,7 @@ def meta_analysis(yi, vi=None, *, sei=None, method: str = "REML", test: str = "z
         Study estimates (e.g. standardised mean differences, log risk ratios).
     vi, sei : array-like
         Sampling variances or standard errors (give exactly one).
-    method : {"REML", "DL", "PM", "ML", "FE"}
+    method : {"REML", "DL", "PM", "ML", "FE", "SJ", "HE", "HS", "EB"}
         Case-insensitive.
     test : {"z", "knha", "knha_adhoc"}
     level : float

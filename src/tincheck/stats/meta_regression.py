@@ -23,7 +23,7 @@ import numpy as np
 from scipy import stats
 
 from .inputs import TESTS, prepare
-from .tau2 import design, estimate_tau2, residual_q
+from .tau2 import design, estimate_tau2, projection, residual_q, tau2_q_profile_ci
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,10 @@ class MetaRegressionResult:
 
     Q_E tests residual heterogeneity (weights 1/vᵢ, χ²(k − p)); Q_M is the omnibus test
     of every coefficient but the intercept: χ²(m) under the z test, F(m, k − p) (stored
-    as the F value) under Hartung-Knapp.
+    as the F value) under Hartung-Knapp. ``tau2_ci_low``/``tau2_ci_high`` are the
+    Q-profile interval of the residual τ²; ``I2``, ``H2`` are residual heterogeneity and
+    ``R2`` the percentage of τ² accounted for by the moderators (metafor's definitions;
+    NaN without an intercept).
     """
 
     method: str
@@ -55,6 +58,11 @@ class MetaRegressionResult:
     QM_df: int
     QM_pvalue: float
     vcov: np.ndarray = field(repr=False)
+    tau2_ci_low: float = float("nan")
+    tau2_ci_high: float = float("nan")
+    I2: float = float("nan")
+    H2: float = float("nan")
+    R2: float = float("nan")
 
     def coefficient(self, name: str) -> dict:
         """One coefficient's row: estimate, se, statistic, p and interval."""
@@ -74,6 +82,14 @@ def meta_regression(yi, vi=None, moderators=None, *, sei=None, method: str = "RE
     s² = Σwᵢ(yᵢ − xᵢᵀβ̂)²/(k − p) and t(k − p) tests; ``"knha_adhoc"``: s² floored at 1.
     ``method="FE"`` fits the fixed-effects (τ² = 0) model.
 
+    Residual heterogeneity as metafor reports it: I² = 100·τ̂²/(τ̂² + ṽ) and
+    H² = τ̂²/ṽ + 1 with ṽ = (k − p)/tr(P₀), P₀ the projection with weights 1/vᵢ (for FE:
+    I² = max(0, 100(Q_E − (k − p))/Q_E), H² = Q_E/(k − p)); the Q-profile interval of
+    τ² solves yᵀP(τ²)y = χ²(k − p) quantiles (Viechtbauer 2007). R² is the proportional
+    reduction of τ² from the model without moderators (same ``method``):
+    max(0, 100·(τ̂²₀ − τ̂²)/τ̂²₀), 0 when τ̂²₀ = 0 (Raudenbush 2009); for FE, the adjusted
+    R² of the weighted least-squares fit (weights 1/vᵢ), as metafor.
+
     Parameters
     ----------
     yi, vi, sei : array-like
@@ -88,7 +104,10 @@ def meta_regression(yi, vi=None, moderators=None, *, sei=None, method: str = "RE
     -------
     MetaRegressionResult
 
-    References: Thompson & Sharp (1999); Knapp & Hartung (2003); Viechtbauer (2010).
+    References: Thompson & Sharp (1999); Knapp & Hartung (2003); Raudenbush (2009) in
+    Cooper, Hedges & Valentine (eds) The handbook of research synthesis and
+    meta-analysis, 295-315; Viechtbauer (2007, 2010). R: ``rma(yi, vi, mods = ~ x,
+    method = method, test = test)``; ``confint(res)`` for the τ² interval.
 
     >>> res = meta_regression([0.1, 0.2, 0.35, 0.4], [0.01] * 4, [0, 1, 2, 3], method="FE")
     >>> [round(float(b), 3) for b in res.coef]
@@ -136,10 +155,39 @@ def meta_regression(yi, vi=None, moderators=None, *, sei=None, method: str = "RE
     else:
         qm, qm_p = float("nan"), float("nan")
     qe = residual_q(y, v, 0.0, X)
+    P0 = projection(v, 0.0, X)
+    typical = (k - p) / float(np.trace(P0))
+    if method == "FE":
+        i2 = max(0.0, 100 * (qe - (k - p)) / qe) if qe > 0 else 0.0
+        h2 = qe / (k - p)
+    else:
+        i2, h2 = 100 * tau2 / (typical + tau2), tau2 / typical + 1
+    tau2_low, tau2_high = tau2_q_profile_ci(y, v, level, X=X)
+    r2 = _r_squared(y, v, X, coef, tau2, method) if intercept and p > 1 else float("nan")
     return MetaRegressionResult(
         method=method, test=test, level=level, k=k,
         names=(("intrcpt",) if intercept else ()) + names,
         coef=coef, se=se, statistic=statistic, pvalue=pvalue,
         ci_low=coef - crit * se, ci_high=coef + crit * se, df=df, tau2=float(tau2),
         QE=qe, QE_df=k - p, QE_pvalue=float(stats.chi2.sf(qe, k - p)),
-        QM=qm, QM_df=qm_df, QM_pvalue=qm_p, vcov=vcov)
+        QM=qm, QM_df=qm_df, QM_pvalue=qm_p, vcov=vcov, tau2_ci_low=tau2_low,
+        tau2_ci_high=tau2_high, I2=float(i2), H2=float(h2), R2=r2)
+
+
+def _r_squared(y, v, X, coef, tau2: float, method: str) -> float:
+    """metafor's R² (percent): the share of τ² the moderators account for; for a
+    fixed-effects model the adjusted R² of the weighted regression."""
+    k, p = X.shape
+    if method == "FE":
+        if np.ptp(y) == 0:
+            return 0.0
+        w = 1.0 / v
+        fitted = X @ coef
+        rss = float(w @ (y - fitted) ** 2)
+        mss = float(w @ (fitted - w @ fitted / w.sum()) ** 2)
+        adjusted = 1 - (1 - mss / (mss + rss)) * (k - 1) / (k - p)
+        return max(0.0, 100 * adjusted)
+    tau2_0 = estimate_tau2(y, v, method)
+    if tau2_0 == 0:
+        return 0.0
+    return max(0.0, 100 * (tau2_0 - tau2) / tau2_0)
