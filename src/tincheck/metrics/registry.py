@@ -75,7 +75,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("diagnostic", "Independent diagnostic outcomes", ("diagnostic",)),
     Family("agreement", "Agreement", ("diagnostic",)),
     Family("effect", "Effect sizes", ("effect",)),
-    Family("delivery", "What was delivered", ("delivery",)),
+    Family("delivery", "What was delivered", ("delivery", "offered")),
     Family("rereferral", "Re-referral", ("rereferral",)),
     Family("value", "Cost per outcome", ("value",)),
 )
