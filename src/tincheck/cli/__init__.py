@@ -16,8 +16,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from . import (audit, demo, import_redcap, meta, published, study,  # noqa: E402,F401
-               synth, validate)  # (modules register their commands)
+from . import (audit, demo, import_redcap, leaflet, meta, published,  # noqa: E402,F401
+               study, synth, validate)  # (modules register their commands)
 
 
 def main() -> None:

@@ -1,0 +1,586 @@
+"""The client leaflet, "What to expect": one page per treatment offered (and problem).
+
+Rendered only from the audit's disclosure-controlled ``report.json`` document
+(:meth:`tincheck.Audit.to_json`): it runs no query and reads no file. Its figures
+are the rows of ``delivery.outcomes_by_treatment_offered`` and
+``delivery.sessions_by_treatment_offered`` (:mod:`tincheck.metrics.offered`), one
+page for each treatment offered to at least ``min_people`` people (default 30), and
+one for each problem (depression, anxiety) that reaches the same number.
+
+Each number on a page is a ``<data>`` element whose ``data-from`` names the figure of
+``report.json`` it shows (``table|therapy|problem|column``, or a path such as
+``settings|usual_self_threshold``), so a test can tie every number to its source. A
+rate is shown as "43 in 100" (the published rate, already rounded to whole percents,
+times 100), its Wilson 95% interval as "between 40 and 46 in 100"; counts of people
+as published (rounded to 5). A figure is withheld, and the page says so, when it
+rests on fewer than ``min_people`` people (the published, rounded count) or when
+disclosure control suppressed it. What the data cannot tell (no independent
+interviews) is stated as plainly as what they can.
+
+The words are in :mod:`tincheck.report.leaflet_text` (every template is measured for
+reading level by the suite); the icon grids in :mod:`tincheck.report.leaflet_charts`.
+Printing to PDF is done elsewhere (:mod:`tincheck.printing`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from dataclasses import dataclass, replace
+
+from ..codes import THERAPY_TYPE
+from ..disclosure import ROUND_TO
+from ..metrics.offered import ALL, NONE_BOOKED, OUTCOMES, PROBLEMS, SESSIONS
+from ..notices import SYNTHETIC_NOTICE
+from . import leaflet_text as text
+from .leaflet_charts import SYMBOL, icon_grid
+from .page import esc
+
+MIN_PEOPLE = 30
+STEP_OF = {c.value: c.group for c in THERAPY_TYPE}
+ORDER = ("never_started", "finished", "recovered", "deteriorated", "lost_diagnosis",
+         "usual_self")
+# each figure: (rate column, the count column it is out of)
+FIGURE_COLUMNS = {
+    "never_started": ("never_started_rate", "referred"),
+    "finished": ("finished_rate", "referred"),
+    "recovered": ("recovered_rate", "referred"),
+    "deteriorated": ("deteriorated_rate", "referred"),
+    "lost_diagnosis": ("lost_diagnosis_rate", "diagnosed"),
+    "usual_self": ("usual_self_rate", "usual_self_rated"),
+}
+INTERVIEW_FIGURES = ("lost_diagnosis", "usual_self")
+
+CSS = """
+:root { --ink:#1b1b1b; --muted:#4a4a4a; --rule:#c8c8c8; --on:#12355b; --off:#ffffff;
+        --off-line:#6b6b6b; --band:#f3f5f7; }
+* { box-sizing: border-box; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial,
+       sans-serif; color: var(--ink); background: #fff; margin: 0; line-height: 1.5;
+       font-size: 1.05rem; }
+main { max-width: 48rem; margin: 0 auto; padding: 1rem; }
+svg.defs { position: absolute; width: 0; height: 0; overflow: hidden; }
+header { border-bottom: 4px solid var(--on); padding-bottom: .6rem; margin-bottom: .8rem; }
+.kicker { text-transform: uppercase; letter-spacing: .06em; font-weight: 700;
+          color: var(--muted); margin: 0; font-size: .85rem; }
+h1 { font-size: 1.8rem; margin: .2rem 0; line-height: 1.2; }
+h2 { font-size: 1.3rem; margin: 1.4rem 0 .5rem; border-bottom: 1px solid var(--rule);
+     padding-bottom: .2rem; }
+p { margin: .4rem 0; }
+.for { font-size: 1.15rem; font-weight: 600; margin: 0; }
+.banner { border: 2px solid #8a4b00; background: #fff3cd; padding: .5rem .7rem;
+          font-weight: 600; margin: .5rem 0; }
+ul.facts { padding-left: 1.2rem; margin: .4rem 0; }
+ul.facts li { margin: .25rem 0; }
+.figures { display: grid; grid-template-columns: 1fr; gap: .8rem; margin: .8rem 0; }
+figure.figure { margin: 0; border: 1px solid var(--rule); border-radius: .4rem;
+                padding: .8rem; display: grid; grid-template-columns: 11rem 1fr;
+                gap: 1rem; align-items: start; break-inside: avoid;
+                page-break-inside: avoid; }
+figure.figure svg.icons { width: 11rem; height: auto; }
+svg.icons .on { fill: var(--on); stroke: var(--on); stroke-width: .6; }
+svg.icons .off { fill: var(--off); stroke: var(--off-line); stroke-width: .6; }
+figcaption p { margin: .25rem 0; }
+.statement { font-size: 1.1rem; }
+.statement .big { font-size: 1.9rem; font-weight: 800; line-height: 1; }
+.range { font-weight: 600; }
+.base, .means { color: var(--muted); font-size: .92rem; }
+figure.figure.withheld { grid-template-columns: 1fr; background: var(--band);
+                         border-style: dashed; }
+.nhs { font-size: .92rem; color: var(--muted); }
+ul.plain { padding-left: 1.2rem; }
+footer { margin-top: 1.2rem; font-size: .92rem; color: var(--muted); }
+table.index { border-collapse: collapse; width: 100%; }
+table.index th, table.index td { border-bottom: 1px solid var(--rule); padding: .35rem;
+                                 text-align: left; vertical-align: top; }
+table.index td.num { text-align: right; font-variant-numeric: tabular-nums; }
+@media (max-width: 30rem) {
+  h1 { font-size: 1.45rem; }
+  figure.figure { grid-template-columns: 6.5rem 1fr; gap: .7rem; padding: .6rem; }
+  figure.figure svg.icons { width: 6.5rem; }
+  .statement .big { font-size: 1.6rem; }
+}
+@page { size: A4; margin: 11mm 12mm; }
+@media print {
+  body { font-size: 9.6pt; line-height: 1.35; }
+  main { max-width: none; padding: 0; }
+  h1 { font-size: 18pt; }
+  h2 { font-size: 12pt; margin: .7rem 0 .3rem; break-after: avoid; page-break-after: avoid; }
+  .figures { grid-template-columns: 1fr 1fr; gap: .45rem; margin: .4rem 0; }
+  figure.figure { grid-template-columns: 23mm 1fr; padding: .4rem; gap: .5rem; }
+  figure.figure svg.icons { width: 23mm; }
+  figure.figure.withheld { grid-template-columns: 1fr; }
+  .statement .big { font-size: 16pt; }
+  .statement { font-size: 10.5pt; }
+  .base, .means, .nhs { font-size: 8.6pt; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+# ------------------------------------------------------------------ numbers
+
+
+def enough(published: int | None, min_people: int) -> bool:
+    """Whether a published count (rounded to the nearest 5) is surely at least
+    ``min_people`` people: the smallest count that rounds to it must be.
+
+    >>> enough(30, 30), enough(35, 30), enough(None, 30)
+    (False, True, False)
+    """
+    return published is not None and published - ROUND_TO // 2 >= min_people
+
+
+def _round_half_up(value: float) -> int:
+    return int(math.floor(value + 0.5))
+
+
+def in_100(rate: float) -> int:
+    """A published rate (a proportion to 2 decimals) as a number out of 100.
+
+    >>> in_100(0.29), in_100(0.5), in_100(1.0)
+    (29, 50, 100)
+    """
+    return _round_half_up(rate * 100)
+
+
+def whole(value: float) -> int:
+    """A median or quartile of sessions or minutes to a whole number (halves up).
+
+    >>> whole(4.5), whole(4.25), whole(35.0)
+    (5, 4, 35)
+    """
+    return _round_half_up(value)
+
+
+def long_date(iso: str) -> str:
+    """'2024-03-31' (or a timestamp) as '31 March 2024'.
+
+    >>> long_date("2024-03-31"), long_date("2026-01-05T10:00:00+00:00")
+    ('31 March 2024', '5 January 2026')
+    """
+    day = _dt.date.fromisoformat(iso[:10])
+    return f"{day.day} {day:%B %Y}"
+
+
+def _data(shown: str, source: str, value) -> str:
+    """A number on the page, marked with the report.json figure it shows."""
+    return f'<data value="{esc(value)}" data-from="{esc(source)}">{esc(shown)}</data>'
+
+
+def _fill(template: str, **fields: str) -> str:
+    """A template escaped, then filled with fields that are already HTML."""
+    return esc(template).format(**fields)
+
+
+# ------------------------------------------------------------------ the document
+
+
+class LeafletError(ValueError):
+    """The document cannot be made into leaflets (no figures by treatment, or
+    disclosure control off)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """A row of the two tables for one treatment and problem, and where it comes from."""
+
+    therapy: str
+    problem: str
+    outcomes: dict
+    sessions: dict
+
+    def source(self, column: str, table: str = OUTCOMES) -> str:
+        return f"{table}|{self.therapy}|{self.problem}|{column}"
+
+    def count(self, column: str) -> str:
+        n = self.outcomes.get(column)
+        return _data(f"{n:,}", self.source(column), n)
+
+    def rate(self, column: str, table: str = OUTCOMES) -> str:
+        value = (self.outcomes if table == OUTCOMES else self.sessions)[column]
+        return _data(str(in_100(value)), self.source(column, table), value)
+
+
+@dataclass(frozen=True)
+class LeafletPage:
+    """One leaflet: its file stem (``gsh_book``, ``gsh_book-depression``), treatment,
+    problem (``all``, ``depression``, ``anxiety``), people offered it (as published),
+    title and HTML."""
+
+    key: str
+    therapy: str
+    problem: str
+    people: int
+    title: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Leaflets:
+    """Every leaflet of a report.json document, and what was not written and why."""
+
+    pages: tuple[LeafletPage, ...]
+    too_few: tuple[tuple[str, int | None], ...]  # (therapy, people as published)
+    min_people: int
+    doc: dict
+
+    def only(self, therapies) -> Leaflets:
+        """These leaflets less those of treatments not in ``therapies``."""
+        return replace(self, pages=tuple(p for p in self.pages if p.therapy in therapies),
+                       too_few=tuple(t for t in self.too_few if t[0] in therapies))
+
+    def index_html(self, pdfs: dict[str, str] | None = None, note: str | None = None) -> str:
+        """The index page: a link to every leaflet (and its PDF, where ``pdfs`` maps a
+        page key to the PDF's file name), the treatments without one, and ``note``
+        (e.g. why there are no PDFs)."""
+        return render_index(self, pdfs or {}, note)
+
+
+def _check(doc: dict) -> None:
+    if not doc.get("settings", {}).get("disclosure_control"):
+        raise LeafletError("leaflets are for the public: they are made only from a "
+                           "report.json written with disclosure control on")
+    if OUTCOMES not in doc.get("tables", {}) or SESSIONS not in doc.get("tables", {}):
+        raise LeafletError(f"this report.json has no figures by treatment offered "
+                           f"({OUTCOMES}): it was written by an older tincheck; audit the "
+                           "data again")
+
+
+def _rows(doc: dict) -> dict[tuple[str, str], Row]:
+    sessions = {(r["therapy"], r["problem"]): r for r in doc["tables"][SESSIONS]}
+    return {(r["therapy"], r["problem"]): Row(r["therapy"], r["problem"], r,
+                                               sessions.get((r["therapy"], r["problem"]), {}))
+            for r in doc["tables"][OUTCOMES]}
+
+
+def leaflets(doc: dict, min_people: int = MIN_PEOPLE) -> Leaflets:
+    """The leaflets of a ``report.json`` document (disclosure control on).
+
+    One page per treatment offered to at least ``min_people`` people (as published,
+    rounded to 5), and one per problem (depression, anxiety) offered it as often.
+    Treatments offered to fewer are listed in :attr:`Leaflets.too_few`.
+    """
+    _check(doc)
+    if min_people < 1:
+        raise LeafletError(f"min_people {min_people}: expected 1 or more (counts under 5 "
+                           "are suppressed whatever it is)")
+    rows = _rows(doc)
+    pages, too_few = [], []
+    for (therapy, problem), row in rows.items():
+        if therapy not in text.TREATMENTS or problem != ALL:
+            continue
+        people = row.outcomes.get("referred")
+        if not enough(people, min_people):
+            too_few.append((therapy, people))
+            continue
+        for p in (ALL, *PROBLEMS):
+            r = rows.get((therapy, p))
+            if r is not None and enough(r.outcomes.get("referred"), min_people):
+                pages.append(_page(doc, rows, r, min_people))
+    pages.sort(key=lambda p: (-rows[(p.therapy, ALL)].outcomes["referred"], p.therapy,
+                              (ALL, *PROBLEMS).index(p.problem)))
+    too_few.sort(key=lambda t: (-(t[1] or 0), t[0]))
+    return Leaflets(tuple(pages), tuple(too_few), min_people, doc)
+
+
+def render(doc: dict, min_people: int = MIN_PEOPLE) -> dict[str, str]:
+    """File name → HTML: every leaflet (``<key>.html``) and ``index.html``."""
+    made = leaflets(doc, min_people)
+    out = {f"{p.key}.html": p.html for p in made.pages}
+    out["index.html"] = made.index_html()
+    return out
+
+
+# ------------------------------------------------------------------ one page
+
+
+def _page(doc: dict, rows: dict, row: Row, min_people: int) -> LeafletPage:
+    treatment = text.TREATMENTS[row.therapy]
+    key = row.therapy if row.problem == ALL else f"{row.therapy}-{row.problem}"
+    title = f"{text.KICKER}: {treatment.name}"
+    head = [f'<p class="kicker">{esc(text.KICKER)}</p>', f"<h1>{esc(treatment.name)}</h1>"]
+    if row.problem != ALL:
+        head.append(f'<p class="for">{_fill(text.FOR_PROBLEM, problem=esc(text.PROBLEMS[row.problem]))}</p>')
+        title += f" ({text.PROBLEMS[row.problem]})"
+    name = treatment.name[0].lower() + treatment.name[1:]
+    head.append(f'<p class="intro">{_fill(text.INTRO, treatment=esc(name))} '
+                f"{esc(text.NUMBERS_FROM)}</p>")
+    if row.problem != ALL:
+        head.append(f"<p>{esc(text.PROBLEM_GLOSS[row.problem])}</p>")
+    banner = (f'<div class="banner" role="note">{esc(SYNTHETIC_NOTICE)}</div>'
+              if doc.get("data", {}).get("synthetic") else "")
+    body = [
+        f"<header>{banner}{''.join(head)}</header>",
+        _section("what", text.WHAT_IT_IS, _what_it_is(row, treatment)),
+        _section("numbers", text.OUT_OF_100, _numbers(doc, rows, row, min_people)),
+        _section("unknown", text.NOT_KNOWN_HEADING, _not_known(doc, row, min_people)),
+        _section("source", text.SOURCE_HEADING, _source(doc, min_people)),
+    ]
+    html = ("<!DOCTYPE html>\n"
+            '<html lang="en-GB"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{esc(title)}</title><style>{CSS}</style></head>"
+            f'<body>{SYMBOL}<main class="leaflet">{"".join(body)}</main></body></html>\n')
+    return LeafletPage(key, row.therapy, row.problem, row.outcomes["referred"], title, html)
+
+
+def _section(id: str, heading: str, blocks: list[str]) -> str:
+    return (f'<section id="{id}" aria-labelledby="{id}-h"><h2 id="{id}-h">{esc(heading)}'
+            f'</h2>{"".join(blocks)}</section>')
+
+
+def _what_it_is(row: Row, treatment: text.Treatment) -> list[str]:
+    step = STEP_OF.get(row.therapy, "")
+    what = " ".join((*treatment.what, text.STEP.get(step, "")))
+    blocks = [f"<p>{esc(what.strip())}</p>",
+              f"<p>{_fill(text.ALSO_CALLED, also=esc(treatment.also))}</p>"]
+    facts = [*_sessions_facts(row), *_share_facts(row, "medium", text.MEDIA),
+             *_role_facts(row), *_minutes_fact(row)]
+    if step == "low" and row.outcomes.get("stepped_up_rate") is not None:
+        facts.append(_fill(text.STEPPED_UP, x=row.rate("stepped_up_rate")))
+    blocks.append('<ul class="facts">' + "".join(f"<li>{f}</li>" for f in facts) + "</ul>")
+    return blocks
+
+
+def _sessions_facts(row: Row) -> list[str]:
+    s = row.sessions
+    if s.get("sessions_median") is None:
+        return [esc(text.NO_SESSIONS)]
+    # true of whole sessions whatever the rounding: a median m means half had m or
+    # fewer; an upper quartile q that at least one in four had q or more
+    value = {k: _data(str(whole(s[k])), row.source(k, SESSIONS), s[k])
+             for k in ("sessions_median", "sessions_q3")}
+    return [_fill(text.SESSIONS, median=value["sessions_median"], q3=value["sessions_q3"])]
+
+
+def _shares(row: Row, prefix: str, names: dict) -> list[tuple[str, str, float]]:
+    """(code, column, rate) of the shares of sessions shown, largest first."""
+    shares = [(code, f"{prefix}_{code}_rate", row.sessions.get(f"{prefix}_{code}_rate"))
+              for code in names]
+    return sorted(((c, k, v) for c, k, v in shares if v), key=lambda s: (-s[2], s[0]))
+
+
+def _share_facts(row: Row, prefix: str, names: dict) -> list[str]:
+    shares = _shares(row, prefix, names)
+    if not shares:
+        return []
+    (code, column, top), rest = shares[0], shares[1:]
+    if in_100(top) == 100:
+        return [_fill(text.ALL_BY, medium=esc(names[code]))]
+    first = text.MOST_BY if top > 0.5 else text.MIX_BY
+    facts = [_fill(first, medium=esc(names[code]), x=row.rate(column, SESSIONS))]
+    facts += [_fill(text.SOME_BY, medium=esc(names[c]), x=row.rate(k, SESSIONS))
+              for c, k, _ in rest]
+    return [" ".join(facts)]
+
+
+def _role_facts(row: Row) -> list[str]:
+    shares = _shares(row, "role", text.ROLES)
+    if row.sessions.get("contacts") is None or not shares:
+        return []
+    if [c for c, _, _ in shares] == ["unknown"]:
+        return [esc(text.NO_ROLE)]
+    (code, column, top), rest = shares[0], shares[1:]
+    if in_100(top) == 100:
+        facts = [_fill(text.ALL_WITH, role=esc(text.ROLES[code]))]
+    else:
+        first = text.WITH_WHOM if top > 0.5 else text.MIX_WITH
+        facts = [_fill(first, role=esc(text.ROLES[code]), x=row.rate(column, SESSIONS))]
+        facts += [_fill(text.SOME_WITH, role=esc(text.ROLES[c]), x=row.rate(k, SESSIONS))
+                  for c, k, _ in rest]
+    glosses = [text.ROLE_GLOSS[c] for c, _, _ in shares if c in text.ROLE_GLOSS]
+    return [" ".join([*facts, *map(esc, glosses)])]
+
+
+def _minutes_fact(row: Row) -> list[str]:
+    minutes = row.sessions.get("minutes_median")
+    if minutes is None:
+        return []
+    return [_fill(text.MINUTES, minutes=_data(str(whole(minutes)),
+                                              row.source("minutes_median", SESSIONS),
+                                              minutes))]
+
+
+def _numbers(doc: dict, rows: dict, row: Row, min_people: int) -> list[str]:
+    problem = text.PROBLEMS.get(row.problem, "")
+    n = row.count("referred")
+    intro = [_fill(text.LIKE_YOU_PROBLEM, n=n, problem=esc(problem)) if row.problem != ALL
+             else _fill(text.LIKE_YOU, n=n)]
+    if row.outcomes.get("offered_rate") is not None:
+        template = text.SHARE_OFFERED_PROBLEM if row.problem != ALL else text.SHARE_OFFERED
+        intro.append(_fill(template, x=row.rate("offered_rate"), problem=esc(problem)))
+    none = rows.get((NONE_BOOKED, row.problem))
+    if none is not None and none.outcomes.get("offered_rate") is not None:
+        template = text.NONE_BOOKED_PROBLEM if row.problem != ALL else text.NONE_BOOKED
+        intro.append(_fill(template, x=none.rate("offered_rate"), problem=esc(problem)))
+    blocks = [f"<p>{' '.join(intro)}</p>", f"<p>{esc(text.HOW_TO_READ)}</p>"]
+    figures = [_figure(doc, row, key, min_people) for key in ORDER]
+    blocks.append('<div class="figures">' + "".join(f for f in figures if f) + "</div>")
+    return blocks
+
+
+def interviews_missing(doc: dict) -> bool:
+    """Whether the audit had no interviews table (or says it computed no interview
+    figures, in a ``not_computed`` list of ids or entries naming them)."""
+    if "interviews" not in doc.get("data", {}).get("tables_supplied", ("interviews",)):
+        return True
+    for entry in doc.get("not_computed") or ():
+        named = entry if isinstance(entry, str) else " ".join(
+            str(v) for v in (entry.values() if isinstance(entry, dict) else [entry]))
+        if "diagnostic." in named or named.strip() == "interviews":
+            return True
+    return False
+
+
+def _figure(doc: dict, row: Row, key: str, min_people: int) -> str:
+    words = text.FIGURES[key]
+    rate_column, base_column = FIGURE_COLUMNS[key]
+    base = row.outcomes.get(base_column)
+    rate = row.outcomes.get(rate_column)
+    stem = rate_column[:-len("_rate")]
+    if key in INTERVIEW_FIGURES and interviews_missing(doc):
+        return ""  # said once, under "what we do not know"
+    threshold = doc.get("settings", {}).get("usual_self_threshold")
+    means = [_fill(m, threshold=_data(f"{threshold:g}", "settings|usual_self_threshold",
+                                      threshold)) if "{threshold}" in m else esc(m)
+             for m in words.means]
+    question = _fill(text.HOW_MANY, label=esc(words.label))
+    if not enough(base, min_people):
+        if key in INTERVIEW_FIGURES:
+            return ""  # too few interviewed: said under "what we do not know"
+        reason = _fill(text.WITHHELD_FEW, min_people=_data(str(min_people),
+                                                           "leaflet|min_people", min_people))
+        return _withheld(key, question, reason)
+    out_of = _fill(words.out_of, n=row.count(base_column))
+    if rate is None:
+        reason = _fill(text.WITHHELD_SMALL, n=row.count(base_column))
+        return _withheld(key, question, reason, out_of)
+    x = in_100(rate)
+    low, high = row.outcomes.get(f"{stem}_ci_low"), row.outcomes.get(f"{stem}_ci_high")
+    statement = (f'<p class="statement"><strong class="big">'
+                 f'{_data(str(x), row.source(rate_column), rate)}</strong> in 100 '
+                 f"{esc(words.label)}.</p>")
+    lines = [statement]
+    if low is not None and high is not None:
+        lines.append('<p class="range">' + _fill(
+            text.RANGE, low=_data(str(in_100(low)), row.source(f"{stem}_ci_low"), low),
+            high=_data(str(in_100(high)), row.source(f"{stem}_ci_high"), high)) + "</p>")
+    lines.append(f'<p class="base">{out_of}</p>')
+    lines += [f'<p class="means">{m}</p>' for m in means]
+    if key == "recovered" and row.outcomes.get("recovery_rate") is not None:
+        lines.append('<p class="nhs">' + _fill(text.NHS_COUNT, x=row.rate("recovery_rate"))
+                     + "</p>")
+    title = f"{x} in 100 {words.label}"
+    grid = icon_grid(x, title, _fill(text.GRID, x=str(x), rest=str(100 - x)), f"fig-{key}")
+    return (f'<figure class="figure" id="{key}">{grid}<figcaption>{"".join(lines)}'
+            "</figcaption></figure>")
+
+
+def _withheld(key: str, question: str, reason: str, out_of: str = "") -> str:
+    base = f'<p class="base">{out_of}</p>' if out_of else ""
+    return (f'<figure class="figure withheld" id="{key}"><figcaption>'
+            f'<p class="statement"><strong>{question}</strong></p><p>{reason}</p>{base}'
+            "</figcaption></figure>")
+
+
+def _not_known(doc: dict, row: Row, min_people: int) -> list[str]:
+    items = []
+    if interviews_missing(doc):
+        items.append(esc(text.NO_INTERVIEWS))
+    else:
+        diagnosed = row.outcomes.get("diagnosed")
+        rated = row.outcomes.get("usual_self_rated")
+        if diagnosed is None and not row.outcomes.get("suppressed"):
+            items.append(esc(text.NO_INTERVIEWS_HERE))
+        elif not enough(diagnosed, min_people):
+            items.append(esc(text.FEW_INTERVIEWS))
+        if enough(diagnosed, min_people) and not enough(rated, min_people):
+            items.append(esc(text.NO_USUAL_SELF))
+    items += [esc(text.HOW_LONG), esc(text.NOT_A_TEST), esc(text.NOT_ALIKE)]
+    return ['<ul class="plain">' + "".join(f"<li>{i}</li>" for i in items) + "</ul>",
+            f"<p>{esc(text.ASK)}</p>"]
+
+
+def services_text(services: list[str]) -> str:
+    """'service S1', 'services S1 and S2', 'services S1, S2 and S3', '8 services'."""
+    if not services:
+        return "this service"
+    if len(services) == 1:
+        return f"service {services[0]}"
+    if len(services) <= 3:
+        return f"services {', '.join(services[:-1])} and {services[-1]}"
+    return f"{len(services)} services"
+
+
+def _date(doc: dict, *path: str) -> str:
+    value = doc
+    for part in path:
+        value = value[part]
+    return f'<time datetime="{esc(value[:10])}" data-from="{esc("|".join(path))}">' \
+           f"{esc(long_date(value))}</time>"
+
+
+def _source(doc: dict, min_people: int) -> list[str]:
+    data = doc.get("data", {})
+    period = data.get("period") or {}
+    services = esc(services_text(data.get("services") or []))
+    if period.get("start") and period.get("end"):
+        where = _fill(text.SOURCE, services=services, start=_date(doc, "data", "period", "start"),
+                      end=_date(doc, "data", "period", "end"))
+    elif period.get("start"):
+        where = _fill(text.SOURCE_FROM, services=services,
+                      start=_date(doc, "data", "period", "start"),
+                      end=_date(doc, "data", "data_end"))
+    else:
+        end = ("data", "period", "end") if period.get("end") else ("data", "data_end")
+        where = _fill(text.SOURCE_TO, services=services, end=_date(doc, *end))
+    made = _fill(text.MADE_ON, date=_date(doc, "generated_at"),
+                 version=_data(doc.get("tincheck_version", ""), "tincheck_version",
+                               doc.get("tincheck_version", "")))
+    items = [where, made, esc(text.ROUNDING),
+             _fill(text.MIN_PEOPLE, min_people=_data(str(min_people), "leaflet|min_people",
+                                                     min_people)),
+             esc(text.ROUNDED), esc(text.RANGE_MEANS)]
+    return ['<ul class="plain">' + "".join(f"<li>{i}</li>" for i in items) + "</ul>"]
+
+
+# ------------------------------------------------------------------ the index
+
+
+def render_index(made: Leaflets, pdfs: dict[str, str], note: str | None) -> str:
+    """The index of the leaflets written (for the service's staff)."""
+    doc = made.doc
+    rows = []
+    for page in made.pages:
+        problem = text.PROBLEMS.get(page.problem, "all problems")
+        pdf = (f' · <a href="{esc(pdfs[page.key])}">PDF</a>' if page.key in pdfs else "")
+        people = _data(f"{page.people:,}", f"{OUTCOMES}|{page.therapy}|{page.problem}|referred",
+                       page.people)
+        rows.append(f'<tr><td><a href="{esc(page.key)}.html">'
+                    f'{esc(text.TREATMENTS[page.therapy].name)}</a>{pdf}</td>'
+                    f'<td>{esc(problem)}</td><td class="num">{people}</td></tr>')
+    min_people = _data(str(made.min_people), "leaflet|min_people", made.min_people)
+    blocks = [f"<p>{esc(text.INDEX_INTRO)}</p>"]
+    if rows:
+        blocks.append('<table class="index"><thead><tr><th scope="col">Treatment</th>'
+                      '<th scope="col">For</th><th scope="col">People offered it</th></tr>'
+                      f'</thead><tbody>{"".join(rows)}</tbody></table>')
+    else:
+        blocks.append(f"<p>{_fill(text.INDEX_NONE, min_people=min_people)}</p>")
+    if made.too_few:
+        blocks.append(f"<p>{_fill(text.INDEX_NOT_WRITTEN, min_people=min_people)}</p>")
+        blocks.append('<ul class="plain">' + "".join(
+            f"<li>{esc(text.TREATMENTS[t].name)}</li>" for t, _ in made.too_few) + "</ul>")
+    if note:
+        blocks.append(f'<p class="banner" role="note">{esc(note)}</p>')
+    blocks.append(_section("source", text.SOURCE_HEADING, _source(doc, made.min_people)))
+    banner = (f'<div class="banner" role="note">{esc(SYNTHETIC_NOTICE)}</div>'
+              if doc.get("data", {}).get("synthetic") else "")
+    return ("<!DOCTYPE html>\n"
+            '<html lang="en-GB"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{esc(text.INDEX_TITLE)}</title><style>{CSS}</style></head>"
+            f'<body><main class="leaflet"><header>{banner}<h1>{esc(text.INDEX_TITLE)}</h1>'
+            f'</header>{"".join(blocks)}</main></body></html>\n')
