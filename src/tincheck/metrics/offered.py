@@ -6,7 +6,8 @@ referral was **offered** is the therapy type of its first booked treatment appoi
 (kind ``treatment``, ``assessment_treatment`` or ``review_treatment``, whatever the
 attendance, dated within the referral, ordered by date then source row) among those
 with a low- or high-intensity therapy type; ``not_recorded`` when its treatment
-appointments carry no such type, ``none_booked`` when it had none. A missed or
+appointments carry no such type, ``none_booked`` when it had none (employment support
+and signposting are not treatments). A missed or
 cancelled first appointment still names the treatment offered, so people who never
 start stay in the denominator of the treatment they were offered.
 
@@ -60,9 +61,11 @@ PROBLEMS: dict[str, tuple[str, ...]] = {
     "anxiety": tuple(g for g in PROBLEM_GROUPS if g != "depression"),
 }
 OFFERABLE = codes.in_group("therapy_type", "low") + codes.in_group("therapy_type", "high")
+NOT_TREATMENT = codes.in_group("therapy_type", "employment") + codes.in_group(
+    "therapy_type", "signposting")
 UNKNOWN = "unknown"
 # a session's medium and its therapist's role: the code lists, and unknown (not recorded,
-# or a therapist missing from the therapists table)
+# or no therapists table)
 MEDIA = (*codes.values("medium"), UNKNOWN)
 ROLES = (*codes.values("role"), UNKNOWN)
 
@@ -72,20 +75,22 @@ def _flag(value: ir.BooleanValue) -> ir.IntegerValue:
 
 
 def offered_treatment(t: Tables) -> ir.Table:
-    """One row per referral with a booked treatment appointment: ``therapy`` offered.
+    """One row per referral with a booked treatment appointment: ``offered``, the
+    therapy type offered.
 
     The therapy type of the first booked treatment appointment that has a low- or
     high-intensity type (by date, then source row), else ``not_recorded``. Referrals
     without any booked treatment appointment have no row (``none_booked``).
     """
     c = contacts_in_referral(t)
-    booked = c.filter(c.kind.isin(codes.TREATMENT_KINDS))
+    booked = c.filter(c.kind.isin(codes.TREATMENT_KINDS),
+                      c.therapy_type.isnull() | ~c.therapy_type.isin(NOT_TREATMENT))
     typed = booked.filter(booked.therapy_type.isin(OFFERABLE))
     first = typed.group_by("referral_id").aggregate(
         first_type=typed.therapy_type.argmin(typed.key))
     any_booked = booked.group_by("referral_id").aggregate(booked=booked.key.count())
     j = any_booked.left_join(first, "referral_id").drop("referral_id_right")
-    return j.select("referral_id", therapy=j.first_type.fill_null(NOT_RECORDED))
+    return j.select("referral_id", offered=j.first_type.fill_null(NOT_RECORDED))
 
 
 def problem(descriptor: ir.StringValue) -> ir.StringValue:
@@ -110,7 +115,7 @@ def _groups(rows: ir.Table, measures) -> ir.Table:
 def _people(bases) -> ir.Table:
     """Referrals ended in the period: treatment offered, problem and outcome flags."""
     o, d = bases["referrals"], bases["diagnostic"]
-    o = o.filter(o.ended)
+    o = o.filter(o.ended).drop("therapy")  # the working table's: the most frequent type
     offers = offered_treatment(Tables())
     p = o.left_join(offers, "referral_id").drop("referral_id_right")
     interviews = d.select(
@@ -118,7 +123,7 @@ def _people(bases) -> ir.Table:
         i_end=d.diagnosed & d.has_end, i_rated=d.usual_self_rated,
         i_usual=d.usual_self_rated & (d.end_usual_self >= d.usual_self_threshold))
     p = p.left_join(interviews, "referral_id").drop("referral_id_right")
-    return p.mutate(therapy=p.therapy.fill_null(NONE_BOOKED),
+    return p.mutate(therapy=p.offered.fill_null(NONE_BOOKED),
                     problem=problem(p.problem_descriptor))
 
 
@@ -265,7 +270,7 @@ table(SESSIONS, "How each treatment offered was delivered", _sessions,
       "period, by treatment offered and problem: people who had at least one, the median "
       "and quartiles of their number of such sessions, the share of the sessions by each "
       "medium and by each therapist role (from the therapists table; unknown when the "
-      "therapist is not in it), and the median recorded duration in minutes.", TINCHECK,
+      "session names no therapist or there is no therapists table), and the median recorded duration in minutes.", TINCHECK,
       columns=[("therapy", "treatment offered (therapy type)"),
                ("problem", "all, depression or anxiety"),
                ("people", "people with at least one session of it"),

@@ -333,9 +333,10 @@ def _section(id: str, heading: str, blocks: list[str]) -> str:
 
 def _what_it_is(row: Row, treatment: text.Treatment) -> list[str]:
     step = STEP_OF.get(row.therapy, "")
-    what = " ".join((*treatment.what, text.STEP.get(step, "")))
-    blocks = [f"<p>{esc(what.strip())}</p>",
-              f"<p>{_fill(text.ALSO_CALLED, also=esc(treatment.also))}</p>"]
+    what = " ".join((*treatment.what, text.ALSO_CALLED.format(also=treatment.also)))
+    blocks = [f"<p>{esc(what)}</p>"]
+    if step in text.STEP:
+        blocks.append(f"<p>{esc(text.STEP[step])}</p>")
     facts = [*_sessions_facts(row), *_share_facts(row, "medium", text.MEDIA),
              *_role_facts(row), *_minutes_fact(row)]
     if step == "low" and row.outcomes.get("stepped_up_rate") is not None:
