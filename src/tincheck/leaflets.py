@@ -19,6 +19,7 @@ from . import printing
 from .auditing import Audit, audit
 from .ingest import Dataset
 from .report import leaflet_text
+from .metrics.offered import ANY
 from .report.leaflet import MIN_PEOPLE, LeafletError, leaflets
 
 NO_CHROMIUM = leaflet_text.NO_PDF
@@ -89,7 +90,8 @@ def leaflet(data, out: str | Path = "leaflet", *, min_people: int = MIN_PEOPLE,
         under 5 are suppressed whatever it is.
     pdf : print each page to an A4 PDF with headless Chromium (``chromium``, default
         found by :func:`tincheck.printing.find_chromium`); without one, HTML only.
-    treatments : only these therapy types (e.g. ``["gsh_book", "cbt"]``).
+    treatments : only these therapy types (e.g. ``["gsh_book", "cbt"]``; ``any`` is the
+        page about the service as a whole, whatever people were offered).
     period, data_end, assessors, usual_self_threshold, engine, key_file,
     memory_limit : as :func:`tincheck.audit` (used when ``data`` is data).
 
@@ -100,10 +102,10 @@ def leaflet(data, out: str | Path = "leaflet", *, min_people: int = MIN_PEOPLE,
     >>> import tempfile, tincheck
     >>> made = tincheck.leaflet(tincheck.example_path(), tempfile.mkdtemp(), pdf=False)
     >>> len(made.leaflets), made.too_few[0]  # 30 referrals: too few for a page
-    (0, ('cbt', 5))
+    (0, ('any', 30))
     """
     step = progress or (lambda _: None)
-    known = set(leaflet_text.TREATMENTS)
+    known = {*leaflet_text.TREATMENTS, ANY}
     unknown = sorted(set(treatments or ()) - known)
     if unknown:
         raise ValueError(f"unknown treatment {', '.join(unknown)}: expected therapy types "

@@ -47,7 +47,9 @@ def test_the_first_typed_booking_wins_and_untyped_or_no_bookings_have_their_own_
     cohort.referral().assessment(0).treatment(7, therapy="employment_support")
     r = rows(cohort.audit())
     assert {k: v["referred"] for k, v in r.items() if k[1] == "all"} == {
-        ("gsh_computer", "all"): 1, ("not_recorded", "all"): 1, ("none_booked", "all"): 2}
+        ("gsh_computer", "all"): 1, ("not_recorded", "all"): 1, ("none_booked", "all"): 2,
+        ("any", "all"): 4}
+    assert r[("none_booked", "all")]["offered_rate"] == 2 / 4
     assert r[("none_booked", "all")]["never_started"] == 2
     assert r[("gsh_computer", "all")]["finished"] == 1
 
@@ -184,13 +186,16 @@ def test_the_tables_are_the_same_on_every_engine(any_cohort):
     any_cohort.referral().treatment(7, therapy="cbt", attendance="dna")
     a = any_cohort.audit()
     s = rows(a, SESSIONS)
+    three, five = (1, 3.0, 3.0), (1, 5.0, 5.0)
     assert {k: (v["people"], v["sessions_median"], v["sessions_q3"]) for k, v in s.items()} \
-        == {("gsh_book", "all"): (2, 4.0, 4.5), ("gsh_book", "anxiety"): (1, 3.0, 3.0),
-            ("gsh_book", "depression"): (1, 5.0, 5.0)}
+        == {("gsh_book", "all"): (2, 4.0, 4.5), ("gsh_book", "anxiety"): three,
+            ("gsh_book", "depression"): five, ("any", "all"): (2, 4.0, 4.5),
+            ("any", "anxiety"): three, ("any", "depression"): five}
     o = rows(a)
     assert {k: v["referred"] for k, v in o.items()} == {
         ("cbt", "all"): 1, ("cbt", "depression"): 1, ("gsh_book", "all"): 2,
-        ("gsh_book", "anxiety"): 1, ("gsh_book", "depression"): 1}
+        ("gsh_book", "anxiety"): 1, ("gsh_book", "depression"): 1, ("any", "all"): 3,
+        ("any", "anxiety"): 1, ("any", "depression"): 2}
 
 
 def test_disclosure_rounds_counts_and_withholds_what_rests_on_fewer_than_5():

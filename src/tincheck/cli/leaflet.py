@@ -14,6 +14,7 @@ from ..leaflets import leaflet as write_leaflets
 from ..printing import PrintError
 from ..pseudonymise import PseudonymKeyError
 from ..report import leaflet_text
+from ..report.leaflet import treatment_of
 from . import app
 from .output import console, errors, print_report, steps
 
@@ -80,12 +81,12 @@ def leaflet(
         table.add_column(column, justify="right" if column == "people offered it" else "left")
     for page in made.leaflets:
         files = page.html.name + (f", {page.pdf.name}" if page.pdf else "")
-        table.add_row(escape(leaflet_text.TREATMENTS[page.therapy].name),
+        table.add_row(escape(treatment_of(page.therapy).name),
                       leaflet_text.PROBLEMS.get(page.problem, "all problems"),
                       f"{page.people:,}", escape(files))
     console.print(table)
     if made.too_few:
-        names = ", ".join(leaflet_text.TREATMENTS[t].name for t, _ in made.too_few)
+        names = ", ".join(treatment_of(t).name for t, _ in made.too_few)
         console.print(f"No leaflet (too few people): {escape(names)}", highlight=False,
                       soft_wrap=True)
     if made.pdf_note:

@@ -11,8 +11,8 @@ and signposting are not treatments). A missed or
 cancelled first appointment still names the treatment offered, so people who never
 start stay in the denominator of the treatment they were offered.
 
-Two tables, each with one row per treatment offered × problem: ``all`` (every
-referral) and, where the problem descriptor says, ``depression`` (ICD-10 F32, F33) and
+Two tables, each with one row per treatment offered (and ``any``: every referral,
+whatever it was offered) × problem: ``all`` (every referral) and, where the problem descriptor says, ``depression`` (ICD-10 F32, F33) and
 ``anxiety`` (every other problem group of the guide's Appendix A, F40-F43 and F45.2,
 mixed anxiety and depression F41.2 included, as ICD-10 files it under F41):
 
@@ -55,6 +55,7 @@ SESSIONS = "delivery.sessions_by_treatment_offered"
 NOT_RECORDED = "not_recorded"
 NONE_BOOKED = "none_booked"
 ALL = "all"
+ANY = "any"  # every referral, whatever it was offered
 # the problems a leaflet may be written for: the ICD-10 groups of each
 PROBLEMS: dict[str, tuple[str, ...]] = {
     "depression": ("depression",),
@@ -101,14 +102,20 @@ def problem(descriptor: ir.StringValue) -> ir.StringValue:
 
 
 def _groups(rows: ir.Table, measures) -> ir.Table:
-    """``measures(rows)`` by therapy for every problem (``all``), and by therapy ×
-    problem where it is known, as one table ordered by therapy and problem."""
-    everyone = rows.group_by("therapy").aggregate(**measures(rows)).mutate(
-        problem=ibis.literal(ALL))
+    """``measures(rows)`` by therapy and for every therapy together (``any``), each for
+    every problem (``all``) and by problem where it is known, as one table ordered by
+    therapy and problem."""
     known = rows.filter(rows.problem.notnull())
-    by_problem = known.group_by(["therapy", "problem"]).aggregate(**measures(known))
+    parts = [
+        rows.group_by("therapy").aggregate(**measures(rows)).mutate(problem=ibis.literal(ALL)),
+        known.group_by(["therapy", "problem"]).aggregate(**measures(known)),
+        rows.aggregate(**measures(rows)).mutate(therapy=ibis.literal(ANY),
+                                                problem=ibis.literal(ALL)),
+        known.group_by("problem").aggregate(**measures(known)).mutate(
+            therapy=ibis.literal(ANY)),
+    ]
     columns = ["therapy", "problem", *measures(rows)]
-    return everyone.select(columns).union(by_problem.select(columns)).order_by(
+    return ibis.union(*(part.select(columns) for part in parts)).order_by(
         ["therapy", "problem"])
 
 
@@ -164,11 +171,10 @@ OUTCOME_RATES = (
 
 
 def _finish_outcomes(rows: list[dict]) -> list[dict]:
-    """Add ``all_referred`` (every treatment offered, or none, for the row's problem)
-    and the rates, among them ``offered_rate``: referred ÷ all_referred."""
-    totals: dict[str, int] = {}
-    for row in rows:
-        totals[row["problem"]] = totals.get(row["problem"], 0) + int(row["referred"] or 0)
+    """Add ``all_referred`` (the ``any`` row's referred: every referral with the row's
+    problem) and the rates, among them ``offered_rate``: referred ÷ all_referred."""
+    totals = {row["problem"]: int(row["referred"] or 0) for row in rows
+              if row["therapy"] == ANY}
     for row in rows:
         row["all_referred"] = totals[row["problem"]]
     return _with_rates(rows, OUTCOME_RATES, OUTCOME_COUNTS)
@@ -197,7 +203,8 @@ table(OUTCOMES, "What happened to the people offered each treatment", _outcomes,
       "Referrals ended in the period, by the treatment offered (the therapy type of the "
       "first booked treatment appointment with a low- or high-intensity type, whatever its "
       "attendance; not_recorded when no booked treatment appointment has one, none_booked "
-      "when none was booked) and problem (all; depression F32-F33; anxiety F40-F43 and "
+      "when none was booked; any: every referral) and problem (all; depression F32-F33; "
+      "anxiety F40-F43 and "
       "F45.2): their share of all referrals ended with the problem; how many never had a "
       "treatment session, finished a course (two or more), officially recovered (÷ "
       "everyone offered, and ÷ the official denominator), reliably deteriorated on a "
@@ -267,7 +274,8 @@ SESSION_COUNTS = ("people", "contacts", *(c for _, c, _ in SESSION_RATES), "time
 table(SESSIONS, "How each treatment offered was delivered", _sessions,
       "Attended treatment contacts of the treatment offered itself (therapy type equal to "
       "the one offered; see outcomes_by_treatment_offered), of referrals ended in the "
-      "period, by treatment offered and problem: people who had at least one, the median "
+      "period, by treatment offered and problem (any: pooled over the treatments "
+      "offered): people who had at least one, the median "
       "and quartiles of their number of such sessions, the share of the sessions by each "
       "medium and by each therapist role (from the therapists table; unknown when the "
       "session names no therapist or there is no therapists table), and the median recorded duration in minutes.", TINCHECK,

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 
 from ..codes import THERAPY_TYPE
 from ..disclosure import ROUND_TO
-from ..metrics.offered import ALL, NONE_BOOKED, OUTCOMES, PROBLEMS, SESSIONS
+from ..metrics.offered import ALL, ANY, NONE_BOOKED, OUTCOMES, PROBLEMS, SESSIONS
 from ..notices import SYNTHETIC_NOTICE
 from . import leaflet_text as text
 from .leaflet_charts import SYMBOL, icon_grid
@@ -269,7 +269,7 @@ def leaflets(doc: dict, min_people: int = MIN_PEOPLE) -> Leaflets:
     rows = _rows(doc)
     pages, too_few = [], []
     for (therapy, problem), row in rows.items():
-        if therapy not in text.TREATMENTS or problem != ALL:
+        if not (therapy in text.TREATMENTS or therapy == ANY) or problem != ALL:
             continue
         people = row.outcomes.get("referred")
         if not enough(people, min_people):
@@ -279,8 +279,9 @@ def leaflets(doc: dict, min_people: int = MIN_PEOPLE) -> Leaflets:
             r = rows.get((therapy, p))
             if r is not None and enough(r.outcomes.get("referred"), min_people):
                 pages.append(_page(doc, rows, r, min_people))
-    pages.sort(key=lambda p: (-rows[(p.therapy, ALL)].outcomes["referred"], p.therapy,
-                              (ALL, *PROBLEMS).index(p.problem)))
+    # the service as a whole first, then the treatments most often offered
+    pages.sort(key=lambda p: (p.therapy != ANY, -rows[(p.therapy, ALL)].outcomes["referred"],
+                              p.therapy, (ALL, *PROBLEMS).index(p.problem)))
     too_few.sort(key=lambda t: (-(t[1] or 0), t[0]))
     return Leaflets(tuple(pages), tuple(too_few), min_people, doc)
 
@@ -296,24 +297,30 @@ def render(doc: dict, min_people: int = MIN_PEOPLE) -> dict[str, str]:
 # ------------------------------------------------------------------ one page
 
 
+def treatment_of(therapy: str) -> text.Treatment:
+    """The words for a treatment offered, or for the service (``any``)."""
+    return text.SERVICE if therapy == ANY else text.TREATMENTS[therapy]
+
+
 def _page(doc: dict, rows: dict, row: Row, min_people: int) -> LeafletPage:
-    treatment = text.TREATMENTS[row.therapy]
+    treatment = treatment_of(row.therapy)
     key = row.therapy if row.problem == ALL else f"{row.therapy}-{row.problem}"
     title = f"{text.KICKER}: {treatment.name}"
     head = [f'<p class="kicker">{esc(text.KICKER)}</p>', f"<h1>{esc(treatment.name)}</h1>"]
     if row.problem != ALL:
         head.append(f'<p class="for">{_fill(text.FOR_PROBLEM, problem=esc(text.PROBLEMS[row.problem]))}</p>')
         title += f" ({text.PROBLEMS[row.problem]})"
-    name = treatment.name[0].lower() + treatment.name[1:]
-    head.append(f'<p class="intro">{_fill(text.INTRO, treatment=esc(name))} '
-                f"{esc(text.NUMBERS_FROM)}</p>")
+    intro = esc(text.INTRO_ANY) if row.therapy == ANY else _fill(
+        text.INTRO, treatment=esc(treatment.in_sentence))
+    head.append(f'<p class="intro">{intro} {esc(text.NUMBERS_FROM)}</p>')
     if row.problem != ALL:
         head.append(f"<p>{esc(text.PROBLEM_GLOSS[row.problem])}</p>")
     banner = (f'<div class="banner" role="note">{esc(SYNTHETIC_NOTICE)}</div>'
               if doc.get("data", {}).get("synthetic") else "")
     body = [
         f"<header>{banner}{''.join(head)}</header>",
-        _section("what", text.WHAT_IT_IS, _what_it_is(row, treatment)),
+        _section("what", text.WHAT_IT_OFFERS if row.therapy == ANY else text.WHAT_IT_IS,
+                 _what_it_is(rows, row, treatment)),
         _section("numbers", text.OUT_OF_100, _numbers(doc, rows, row, min_people)),
         _section("unknown", text.NOT_KNOWN_HEADING, _not_known(doc, row, min_people)),
         _section("source", text.SOURCE_HEADING, _source(doc, min_people)),
@@ -331,7 +338,7 @@ def _section(id: str, heading: str, blocks: list[str]) -> str:
             f'</h2>{"".join(blocks)}</section>')
 
 
-def _what_it_is(row: Row, treatment: text.Treatment) -> list[str]:
+def _what_it_is(rows: dict, row: Row, treatment: text.Treatment) -> list[str]:
     step = STEP_OF.get(row.therapy, "")
     what = " ".join((*treatment.what, text.ALSO_CALLED.format(also=treatment.also)))
     blocks = [f"<p>{esc(what)}</p>"]
@@ -339,10 +346,33 @@ def _what_it_is(row: Row, treatment: text.Treatment) -> list[str]:
         blocks.append(f"<p>{esc(text.STEP[step])}</p>")
     facts = [*_sessions_facts(row), *_share_facts(row, "medium", text.MEDIA),
              *_role_facts(row), *_minutes_fact(row)]
-    if step == "low" and row.outcomes.get("stepped_up_rate") is not None:
+    if (step == "low" or row.therapy == ANY) and \
+            row.outcomes.get("stepped_up_rate") is not None:
         facts.append(_fill(text.STEPPED_UP, x=row.rate("stepped_up_rate")))
+    if row.therapy == ANY:
+        blocks += _offered_mix(rows, row)
     blocks.append('<ul class="facts">' + "".join(f"<li>{f}</li>" for f in facts) + "</ul>")
     return blocks
+
+
+def _offered_mix(rows: dict, row: Row) -> list[str]:
+    """What the people referred (with the page's problem) were offered, out of 100."""
+    mix = sorted(((r.outcomes["offered_rate"], therapy, r) for (therapy, problem), r
+                  in rows.items() if problem == row.problem and therapy != ANY
+                  and r.outcomes.get("offered_rate")), key=lambda m: (-m[0], m[1]))
+    entries = []
+    for _, therapy, r in mix:
+        if therapy == NONE_BOOKED:
+            entries.append(_fill(text.OFFERED_NONE, x=r.rate("offered_rate")))
+        elif therapy in text.TREATMENTS:
+            entries.append(_fill(text.OFFERED, treatment=esc(text.TREATMENTS[therapy].name),
+                                 x=r.rate("offered_rate")))
+    if not entries:
+        return []
+    lead = _fill(text.OFFERED_INTRO_PROBLEM, problem=esc(text.PROBLEMS[row.problem])) \
+        if row.problem != ALL else esc(text.OFFERED_INTRO)
+    return [f"<p>{lead}</p>",
+            '<ul class="mix">' + "".join(f"<li>{e}</li>" for e in entries) + "</ul>"]
 
 
 def _sessions_facts(row: Row) -> list[str]:
@@ -407,13 +437,18 @@ def _minutes_fact(row: Row) -> list[str]:
 def _numbers(doc: dict, rows: dict, row: Row, min_people: int) -> list[str]:
     problem = text.PROBLEMS.get(row.problem, "")
     n = row.count("referred")
-    intro = [_fill(text.LIKE_YOU_PROBLEM, n=n, problem=esc(problem)) if row.problem != ALL
-             else _fill(text.LIKE_YOU, n=n)]
-    if row.outcomes.get("offered_rate") is not None:
+    if row.therapy == ANY:
+        intro = [_fill(text.LIKE_YOU_ANY_PROBLEM, n=n, problem=esc(problem))
+                 if row.problem != ALL else _fill(text.LIKE_YOU_ANY, n=n)]
+    else:
+        intro = [_fill(text.LIKE_YOU_PROBLEM, n=n, problem=esc(problem))
+                 if row.problem != ALL else _fill(text.LIKE_YOU, n=n)]
+    if row.therapy != ANY and row.outcomes.get("offered_rate") is not None:
         template = text.SHARE_OFFERED_PROBLEM if row.problem != ALL else text.SHARE_OFFERED
         intro.append(_fill(template, x=row.rate("offered_rate"), problem=esc(problem)))
     none = rows.get((NONE_BOOKED, row.problem))
-    if none is not None and none.outcomes.get("offered_rate") is not None:
+    if row.therapy != ANY and none is not None and \
+            none.outcomes.get("offered_rate") is not None:
         template = text.NONE_BOOKED_PROBLEM if row.problem != ALL else text.NONE_BOOKED
         intro.append(_fill(template, x=none.rate("offered_rate"), problem=esc(problem)))
     blocks = [f"<p>{' '.join(intro)}</p>", f"<p>{esc(text.HOW_TO_READ)}</p>"]
@@ -446,15 +481,15 @@ def _figure(doc: dict, row: Row, key: str, min_people: int) -> str:
     threshold = doc.get("settings", {}).get("usual_self_threshold")
     means = [_fill(m, threshold=_data(f"{threshold:g}", "settings|usual_self_threshold",
                                       threshold)) if "{threshold}" in m else esc(m)
-             for m in words.means]
+             for m in (words.means_any if row.therapy == ANY and words.means_any
+                       else words.means)]
     question = _fill(text.HOW_MANY, label=esc(words.label))
     if not enough(base, min_people):
-        if key in INTERVIEW_FIGURES:
-            return ""  # too few interviewed: said under "what we do not know"
-        reason = _fill(text.WITHHELD_FEW, min_people=_data(str(min_people),
-                                                           "leaflet|min_people", min_people))
-        return _withheld(key, question, reason)
-    out_of = _fill(words.out_of, n=row.count(base_column))
+        # too few interviewed: said under "what we do not know" (the other figures are
+        # out of the people offered the treatment, as many as a page needs)
+        return ""
+    out_of = _fill(words.out_of_any if row.therapy == ANY else words.out_of,
+                   n=row.count(base_column))
     if rate is None:
         reason = _fill(text.WITHHELD_SMALL, n=row.count(base_column))
         return _withheld(key, question, reason, out_of)
@@ -504,15 +539,17 @@ def _not_known(doc: dict, row: Row, min_people: int) -> list[str]:
             f"<p>{esc(text.ASK)}</p>"]
 
 
-def services_text(services: list[str]) -> str:
-    """'service S1', 'services S1 and S2', 'services S1, S2 and S3', '8 services'."""
+def services_html(services: list[str]) -> str:
+    """'service S1', 'services S1 and S2', 'services S1, S2 and S3', '8 services': each
+    name (or the number of services) marked with where it comes from."""
+    names = [_data(name, f"data|services|{i}", name) for i, name in enumerate(services)]
     if not services:
         return "this service"
     if len(services) == 1:
-        return f"service {services[0]}"
+        return f"service {names[0]}"
     if len(services) <= 3:
-        return f"services {', '.join(services[:-1])} and {services[-1]}"
-    return f"{len(services)} services"
+        return f"services {', '.join(names[:-1])} and {names[-1]}"
+    return f"{_data(str(len(services)), 'data|services', len(services))} services"
 
 
 def _date(doc: dict, *path: str) -> str:
@@ -526,7 +563,7 @@ def _date(doc: dict, *path: str) -> str:
 def _source(doc: dict, min_people: int) -> list[str]:
     data = doc.get("data", {})
     period = data.get("period") or {}
-    services = esc(services_text(data.get("services") or []))
+    services = services_html(data.get("services") or [])
     if period.get("start") and period.get("end"):
         where = _fill(text.SOURCE, services=services, start=_date(doc, "data", "period", "start"),
                       end=_date(doc, "data", "period", "end"))
@@ -560,7 +597,7 @@ def render_index(made: Leaflets, pdfs: dict[str, str], note: str | None) -> str:
         people = _data(f"{page.people:,}", f"{OUTCOMES}|{page.therapy}|{page.problem}|referred",
                        page.people)
         rows.append(f'<tr><td><a href="{esc(page.key)}.html">'
-                    f'{esc(text.TREATMENTS[page.therapy].name)}</a>{pdf}</td>'
+                    f'{esc(treatment_of(page.therapy).name)}</a>{pdf}</td>'
                     f'<td>{esc(problem)}</td><td class="num">{people}</td></tr>')
     min_people = _data(str(made.min_people), "leaflet|min_people", made.min_people)
     blocks = [f"<p>{esc(text.INDEX_INTRO)}</p>"]
@@ -573,7 +610,7 @@ def render_index(made: Leaflets, pdfs: dict[str, str], note: str | None) -> str:
     if made.too_few:
         blocks.append(f"<p>{_fill(text.INDEX_NOT_WRITTEN, min_people=min_people)}</p>")
         blocks.append('<ul class="plain">' + "".join(
-            f"<li>{esc(text.TREATMENTS[t].name)}</li>" for t, _ in made.too_few) + "</ul>")
+            f"<li>{esc(treatment_of(t).name)}</li>" for t, _ in made.too_few) + "</ul>")
     if note:
         blocks.append(f'<p class="banner" role="note">{esc(note)}</p>')
     blocks.append(_section("source", text.SOURCE_HEADING, _source(doc, made.min_people)))

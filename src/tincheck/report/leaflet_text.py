@@ -30,6 +30,13 @@ class Treatment:
     what: tuple[str, ...]
     also: str = ""
 
+    @property
+    def in_sentence(self) -> str:
+        """The name inside a sentence: 'guided self-help with a book', 'CBT: ...'."""
+        first = self.name.split()[0].rstrip(":")
+        return self.name if len(first) > 1 and first.isupper() else \
+            self.name[0].lower() + self.name[1:]
+
 
 TREATMENTS: dict[str, Treatment] = {
     "gsh_book": Treatment(
@@ -127,6 +134,14 @@ TREATMENTS: dict[str, Treatment] = {
         "high-intensity therapy"),
 }
 
+# Every referral, whatever it was offered: the service as a whole.
+SERVICE = Treatment(
+    "Help at this service",
+    ("The service offers a few kinds of help, from self-help with support to a course of "
+     "talking therapy.",
+     "Which one you are offered depends on your problem and what suits you."),
+    "NHS Talking Therapies, or IAPT")
+
 # Low intensity: short, guided help; high intensity: a course of therapy.
 STEP = {
     "low": "This is a short, low-level form of help. People who need more may be moved on "
@@ -168,10 +183,18 @@ FOR_PROBLEM = "For people with {problem}"
 SERVICES = "From the records of {services}."
 INTRO = ("You have been offered {treatment}. This page says what it is, and what happened "
          "to people who were offered it here before you.")
+INTRO_ANY = ("You have been referred to this service. This page says what it offers, and "
+             "what happened to people who were referred here before you.")
 NUMBERS_FROM = "The numbers come from this service's own records. They are checked by an "\
     "audit that does not work for the service."
 
 WHAT_IT_IS = "What it is"
+WHAT_IT_OFFERS = "What the service offers"
+# a list: what people were offered, with how many out of 100
+OFFERED_INTRO = "What people referred here were offered, out of 100:"
+OFFERED_INTRO_PROBLEM = "What people with {problem} referred here were offered, out of 100:"
+OFFERED = "{treatment}: {x} in 100"
+OFFERED_NONE = "Nothing, as they left before a treatment was booked: {x} in 100"
 ALSO_CALLED = "Your letter may call it {also}."
 SESSIONS = ("Half the people who started had {median} sessions or fewer. One in four had "
             "{q3} or more.")
@@ -194,6 +217,9 @@ LIKE_YOU = ("By people like you we mean the {n} people who were offered this her
             "whose care has ended.")
 LIKE_YOU_PROBLEM = ("By people like you we mean the {n} people with {problem} who were "
                     "offered this here, and whose care has ended.")
+LIKE_YOU_ANY = "By people like you we mean the {n} people referred here whose care has ended."
+LIKE_YOU_ANY_PROBLEM = ("By people like you we mean the {n} people with {problem} referred "
+                        "here whose care has ended.")
 SHARE_OFFERED = "Of all the people referred here, {x} in 100 were offered this."
 SHARE_OFFERED_PROBLEM = "Of all the people with {problem} referred here, {x} in 100 were "\
     "offered this."
@@ -209,8 +235,6 @@ IN_100 = "{x} in 100"
 HOW_MANY = "How many of them {label}?"
 GRID = "A grid of 100 small people: {x} are dark and {rest} are pale."
 RANGE = "It could be between {low} and {high} in 100."
-WITHHELD_FEW = ("We do not show this number. It would come from too few people to trust: "
-                "we need at least {min_people}.")
 WITHHELD_SMALL = ("We do not show this number, to keep people's details private. It is "
                   "fewer than 5 people out of {n}.")
 WITHHELD_PRIVATE = "We do not show this number, to keep people's details private."
@@ -220,18 +244,23 @@ NOT_KNOWN = "We do not know this number."
 @dataclass(frozen=True)
 class Figure:
     """The words of one icon grid: ``label`` follows the number ("51 in 100 finished a
-    course"), ``out_of`` says who the 100 are, ``means`` explains it."""
+    course"), ``out_of`` says who the 100 are, ``means`` explains it; ``out_of_any`` and
+    ``means_any`` are said instead on the page about everyone referred."""
 
     label: str
     out_of: str
     means: tuple[str, ...]
+    out_of_any: str = "Out of {n} people referred here."
+    means_any: tuple[str, ...] | None = None
 
 
 FIGURES: dict[str, Figure] = {
     "never_started": Figure(
         "never started",
         "Out of {n} people offered this.",
-        ("They had a first session booked, but did not have a single session.",)),
+        ("They had a first session booked, but did not have a single session.",),
+        means_any=("They did not have a single treatment session. Some left before a "
+                   "treatment was booked. Some were booked, but did not come.",)),
     "finished": Figure(
         "finished a course",
         "Out of {n} people offered this.",
@@ -258,12 +287,15 @@ FIGURES: dict[str, Figure] = {
          "had.",
          "They ask a set list of questions before and after treatment, to check if the "
          "problem is still there.",
-         "People who missed the check at the end count as still having the problem.")),
+         "People who missed the check at the end count as still having the problem."),
+        out_of_any="Out of {n} people referred here who were checked at the start and had "
+                   "the problem then."),
     "usual_self": Figure(
         "said they were back to their usual self",
         "Out of {n} people offered this who were asked at the end check.",
         ("People were asked how far they were back to their usual self, from 0 to 100. We "
-         "count those who said {threshold} or more.",)),
+         "count those who said {threshold} or more.",),
+        out_of_any="Out of {n} people referred here who were asked at the end check."),
 }
 NHS_COUNT = ("The NHS counts only people who finished and had high scores at the start. On "
              "that count, {x} in 100 were well at the end.")
@@ -321,15 +353,17 @@ SAMPLES = {
 }
 
 
-# Headings and names: a few words, not sentences. The reading level of a phrase this
-# short means little, so they are measured as part of each page made, not alone
-# (ALSO_CALLED, a list of official names, is measured in each treatment's paragraph).
-HEADINGS = ("ALSO_CALLED", "KICKER", "FOR_PROBLEM", "WHAT_IT_IS", "OUT_OF_100", "NOT_KNOWN_HEADING",
-            "SOURCE_HEADING", "INDEX_TITLE", "IN_100")
+# Headings, names and list entries: a few words, not sentences. The reading level of a
+# phrase this short means little, so they are measured as part of each page made, not
+# alone (ALSO_CALLED, a list of official names, is measured in each treatment's
+# paragraph).
+HEADINGS = ("ALSO_CALLED", "KICKER", "FOR_PROBLEM", "WHAT_IT_IS", "WHAT_IT_OFFERS",
+            "OFFERED_INTRO", "OFFERED_INTRO_PROBLEM", "OFFERED", "OFFERED_NONE",
+            "OUT_OF_100", "NOT_KNOWN_HEADING", "SOURCE_HEADING", "INDEX_TITLE", "IN_100")
 # The values a field takes, beyond its sample: every name the leaflet may put in it.
 VARIANTS = {
     "label": tuple(f.label for f in FIGURES.values()),
-    "treatment": tuple(t.name[0].lower() + t.name[1:] for t in TREATMENTS.values()),
+    "treatment": tuple(t.in_sentence for t in TREATMENTS.values()),
     "problem": tuple(PROBLEMS.values()),
     "medium": tuple(MEDIA.values()),
     "role": tuple(ROLES.values()),
@@ -345,9 +379,10 @@ def templates() -> dict[str, str]:
     for key, figure in FIGURES.items():
         out[f"FIGURES.{key}.label"] = IN_100 + " " + figure.label + "."
         out[f"FIGURES.{key}.out_of"] = figure.out_of
-        for i, text in enumerate(figure.means):
+        out[f"FIGURES.{key}.out_of_any"] = figure.out_of_any
+        for i, text in enumerate((*figure.means, *(figure.means_any or ()))):
             out[f"FIGURES.{key}.means.{i}"] = text
-    for code, treatment in TREATMENTS.items():
+    for code, treatment in (*TREATMENTS.items(), ("SERVICE", SERVICE)):
         out[f"TREATMENTS.{code}"] = " ".join(
             (*treatment.what, ALSO_CALLED.format(also=treatment.also)))
     for group, dictionary in (("STEP", STEP), ("PROBLEM_GLOSS", PROBLEM_GLOSS),
