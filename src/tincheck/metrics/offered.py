@@ -12,9 +12,10 @@ cancelled first appointment still names the treatment offered, so people who nev
 start stay in the denominator of the treatment they were offered.
 
 Two tables, each with one row per treatment offered (and ``any``: every referral,
-whatever it was offered) × problem: ``all`` (every referral) and, where the problem descriptor says, ``depression`` (ICD-10 F32, F33) and
-``anxiety`` (every other problem group of the guide's Appendix A, F40-F43 and F45.2,
-mixed anxiety and depression F41.2 included, as ICD-10 files it under F41):
+whatever it was offered) × problem: ``all`` (every referral) and, where the problem
+descriptor says, ``depression`` (ICD-10 F32, F33) and ``anxiety`` (every other
+problem group of the guide's Appendix A, F40-F43 and F45.2, mixed anxiety and
+depression F41.2 included, as ICD-10 files it under F41):
 
 - :data:`OUTCOMES` (``delivery.outcomes_by_treatment_offered``): over referrals ended in
   the period, how many never started any treatment, finished a course, recovered (the
@@ -275,10 +276,11 @@ table(SESSIONS, "How each treatment offered was delivered", _sessions,
       "Attended treatment contacts of the treatment offered itself (therapy type equal to "
       "the one offered; see outcomes_by_treatment_offered), of referrals ended in the "
       "period, by treatment offered and problem (any: pooled over the treatments "
-      "offered): people who had at least one, the median "
-      "and quartiles of their number of such sessions, the share of the sessions by each "
-      "medium and by each therapist role (from the therapists table; unknown when the "
-      "session names no therapist or there is no therapists table), and the median recorded duration in minutes.", TINCHECK,
+      "offered): people who had at least one, the median and quartiles of their number "
+      "of such sessions, the share of the sessions by each medium and by each therapist "
+      "role (from the therapists table; unknown when the session names no therapist or "
+      "there is no therapists table), and the median recorded duration in minutes.",
+      TINCHECK,
       columns=[("therapy", "treatment offered (therapy type)"),
                ("problem", "all, depression or anxiety"),
                ("people", "people with at least one session of it"),

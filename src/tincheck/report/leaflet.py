@@ -308,7 +308,8 @@ def _page(doc: dict, rows: dict, row: Row, min_people: int) -> LeafletPage:
     title = f"{text.KICKER}: {treatment.name}"
     head = [f'<p class="kicker">{esc(text.KICKER)}</p>', f"<h1>{esc(treatment.name)}</h1>"]
     if row.problem != ALL:
-        head.append(f'<p class="for">{_fill(text.FOR_PROBLEM, problem=esc(text.PROBLEMS[row.problem]))}</p>')
+        problem = esc(text.PROBLEMS[row.problem])
+        head.append(f'<p class="for">{_fill(text.FOR_PROBLEM, problem=problem)}</p>')
         title += f" ({text.PROBLEMS[row.problem]})"
     intro = esc(text.INTRO_ANY) if row.therapy == ANY else _fill(
         text.INTRO, treatment=esc(treatment.in_sentence))

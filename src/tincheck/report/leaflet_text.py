@@ -347,7 +347,8 @@ SAMPLES = {
     "treatment": "guided self-help with a book", "problem": "depression",
     "services": "service S1", "also": "low-intensity CBT, or guided self-help",
     "median": "4", "q3": "7", "minutes": "35", "medium": "by phone",
-    "x": "43", "rest": "57", "label": "finished a course", "low": "40", "high": "46", "n": "1,235", "role": ROLES["pwp"],
+    "x": "43", "rest": "57", "label": "finished a course", "low": "40", "high": "46",
+    "n": "1,235", "role": ROLES["pwp"],
     "min_people": "30", "threshold": "90", "start": "1 April 2023",
     "end": "31 March 2024", "date": "5 January 2026", "version": "0.1.0",
 }
