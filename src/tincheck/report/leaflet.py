@@ -12,10 +12,13 @@ Each number on a page is a ``<data>`` element whose ``data-from`` names the figu
 ``settings|usual_self_threshold``), so a test can tie every number to its source. A
 rate is shown as "43 in 100" (the published rate, already rounded to whole percents,
 times 100), its Wilson 95% interval as "between 40 and 46 in 100"; counts of people
-as published (rounded to 5). A figure is withheld, and the page says so, when it
-rests on fewer than ``min_people`` people (the published, rounded count) or when
-disclosure control suppressed it. What the data cannot tell (no independent
-interviews) is stated as plainly as what they can.
+as published (rounded to 5). No page, and no interview figure, rests on fewer than
+``min_people`` people: a published count n may be as few as n − 2, so n − 2 must
+reach it (:func:`enough`). A figure disclosure control suppressed is withheld, and the
+page says so; interview figures on too few people are left out, and "What we do not
+know" says so, as plainly as it says when there are no independent interviews at all.
+Besides a page per treatment, a page about the service as a whole (``any``: every
+referral, whatever it was offered) comes first.
 
 The words are in :mod:`tincheck.report.leaflet_text` (every template is measured for
 reading level by the suite); the icon grids in :mod:`tincheck.report.leaflet_charts`.
@@ -258,9 +261,10 @@ def _rows(doc: dict) -> dict[tuple[str, str], Row]:
 def leaflets(doc: dict, min_people: int = MIN_PEOPLE) -> Leaflets:
     """The leaflets of a ``report.json`` document (disclosure control on).
 
-    One page per treatment offered to at least ``min_people`` people (as published,
-    rounded to 5), and one per problem (depression, anxiety) offered it as often.
-    Treatments offered to fewer are listed in :attr:`Leaflets.too_few`.
+    One page about the service as a whole (``any``), one per treatment offered to at
+    least ``min_people`` people (:func:`enough`, on the published counts), and one per
+    problem (depression, anxiety) where as many had it. Those with fewer are listed in
+    :attr:`Leaflets.too_few`.
     """
     _check(doc)
     if min_people < 1:

@@ -180,7 +180,6 @@ ROLE_GLOSS = {
 
 KICKER = "What to expect"
 FOR_PROBLEM = "For people with {problem}"
-SERVICES = "From the records of {services}."
 INTRO = ("You have been offered {treatment}. This page says what it is, and what happened "
          "to people who were offered it here before you.")
 INTRO_ANY = ("You have been referred to this service. This page says what it offers, and "
@@ -237,8 +236,6 @@ GRID = "A grid of 100 small people: {x} are dark and {rest} are pale."
 RANGE = "It could be between {low} and {high} in 100."
 WITHHELD_SMALL = ("We do not show this number, to keep people's details private. It is "
                   "fewer than 5 people out of {n}.")
-WITHHELD_PRIVATE = "We do not show this number, to keep people's details private."
-NOT_KNOWN = "We do not know this number."
 
 
 @dataclass(frozen=True)
@@ -309,8 +306,6 @@ FEW_INTERVIEWS = ("Too few of the people offered this were checked by an outside
                   "for us to say how many no longer had the problem.")
 NO_USUAL_SELF = ("We do not know how many felt back to their usual self. Too few people "
                  "were asked.")
-NO_FORMS = ("We do not know how many were well on the forms at the end. Too few people "
-            "filled them in.")
 HOW_LONG = "These numbers are about the end of treatment. They do not say how long the "\
     "change lasts."
 NOT_A_TEST = ("They do not show what would have happened with no treatment, or with a "
