@@ -356,3 +356,18 @@ def test_the_structure_of_one_leaflet(synthetic, snapshot):
             r'<ul class="facts">(.*?)</ul>', page, re.S)[1], re.S)],
     }
     assert structure == snapshot(extension_class=PageStructure)
+
+
+@pytest.mark.parametrize("period, said", [
+    ({"start": "2023-04-01", "end": "2024-03-31"},
+     "care that ended between 1 April 2023 and 31 March 2024."),
+    ({"start": "2023-04-01", "end": None}, "all care that ended from 1 April 2023 to "),
+    ({"start": None, "end": "2024-03-31"}, "all care that ended up to 31 March 2024."),
+])
+def test_the_period_is_said_in_words_from_report_json(synthetic, period, said):
+    _, doc = synthetic
+    dated = copy.deepcopy(doc)
+    dated["data"]["period"] = period
+    page = render(dated)["gsh_book.html"]
+    assert said in re.sub(r"\s+([.,:])", r"\1", text(page))  # no space before a stop
+    check_numbers(page, dated, 30)
