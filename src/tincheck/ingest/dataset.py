@@ -188,7 +188,9 @@ def _load(path: str | Path, key_file=None, today: _dt.date | None = None,
             build_canonical(connection, None, table)
     supplied = frozenset(raws)
     files = {name: raw.source.name for name, raw in raws.items()}
-    for finding in table_findings(connection, files, set(supplied), today=today):
+    failed = {name: source.name for name, source in sources.items() if name not in raws}
+    for finding in table_findings(connection, files, set(supplied), today=today,
+                                  failed=failed):
         report.add(finding)
     manifest = _read_manifest(folder, report)
     report.synthetic = bool(manifest and manifest.get("synthetic"))
