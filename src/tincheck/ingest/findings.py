@@ -25,7 +25,9 @@ FILE_RULES = frozenset({
     "missing_folder", "missing_file", "unsupported_format", "duplicate_table",
     "unreadable_file", "damaged_gzip", "encrypted_workbook", "empty_file", "encoding",
     "long_header", "nested_column", "pseudonym_key", "no_rows", "missing_column",
-    "duplicate_header", "ambiguous_column", "csv_structure", "parent_unusable"})
+    "duplicate_header", "ambiguous_column", "csv_structure"})
+# ... and then the one-line summaries of the rows those tables leave unchecked
+CONSEQUENCE_RULES = frozenset({"parent_unusable"})
 
 
 def printable(text: str) -> str:
@@ -127,7 +129,9 @@ class ValidationReport:
         structurally broken file, a missing column) first, then by file, row and column.
         """
         lines = [line for f in self.errors for line in f.lines()]
-        lines.sort(key=lambda d: (d["rule"] not in FILE_RULES, d["file"], d["row"] or 0,
+        def rank(rule: str) -> int:
+            return 0 if rule in FILE_RULES else 1 if rule in CONSEQUENCE_RULES else 2
+        lines.sort(key=lambda d: (rank(d["rule"]), d["file"], d["row"] or 0,
                                   d["column"] or ""))
         return lines[:limit]
 
