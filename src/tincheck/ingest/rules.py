@@ -200,10 +200,14 @@ def _tables_with_keys(con, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
 
 
 def _orphans(con, file: str, child: str, fk: str, parent_file: str, read: bool) -> Finding:
-    """One line for every row of ``child`` whose key points into an unusable table."""
+    """One line for every row of ``child`` whose key points into an unusable table.
+
+    An error when the parent was read but holds no keys (every such row dangles); a
+    warning when it could not be read (the rows were not checked: its error says why).
+    """
     n = con.execute(f"SELECT count({fk}) FROM {child}").fetchone()[0]
     why = "has no rows with a key" if read else "could not be read"
-    return Finding("error", "parent_unusable", file, fk,
+    return Finding("error" if read else "warning", "parent_unusable", file, fk,
                    f"a {fk} that is in {parent_file}; {n} row(s) of {file} were not "
                    f"checked against it, because {parent_file} {why} (see its error)",
                    count=1 if n else 0, examples=(Example(None),))
