@@ -690,6 +690,9 @@ def _cell_text(value, number_format: str | None = None) -> str | None:
             return str(value)
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
+    if isinstance(value, float) and value == value and abs(value) != float("inf"):
+        # written out, as the cell shows it: str() would give 1e-05, not a plain number
+        return format(Decimal(repr(value)), "f")
     text = str(value).strip()
     return text or None
 
