@@ -250,7 +250,7 @@ def table_findings(con, files: dict[str, str], supplied: set[str],
              ("measures", "referral_id", "referrals", "referral_id"),
              ("measures", "appointment_id", "appointments", "appointment_id"),
              ("interviews", "referral_id", "referrals", "referral_id")]
-    if "therapists" in supplied:
+    if "therapists" in supplied or "therapists" in failed:
         links.append(("appointments", "therapist_id", "therapists", "therapist_id"))
     keyed = _tables_with_keys(con, {(parent, pk) for _, _, parent, pk in links})
     for child, fk, parent, pk in links:
