@@ -13,9 +13,9 @@ variable_b, measure_name, measure_statistic, measure_time, value):
 
 Values are text in the published files and are parsed strictly: a number, ``*``
 (suppressed: a count under 5, never zero), or empty / ``NULL`` / ``NA`` (not
-published); a count is never negative. Anything else stops the read with a :class:`PublishedDataError` naming the
-file, row, column, value and what was expected. Large files stay in DuckDB: only the
-filtered rows an analysis asks for reach pandas.
+published); a count is never negative. Anything else stops the read with a
+:class:`PublishedDataError` naming the file, row, column, value and what was expected.
+Large files stay in DuckDB: only the filtered rows an analysis asks for reach pandas.
 """
 
 from __future__ import annotations
