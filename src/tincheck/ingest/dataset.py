@@ -24,6 +24,7 @@ import ibis
 from .. import pseudonymise
 from ..schema import TABLES
 from .findings import DataError, Example, Finding, ValidationReport
+from .parse import UK_TIME_ZONE
 from .rules import build_canonical, column_findings, table_findings
 from .sources import SourceFile, find_sources, load
 
@@ -49,6 +50,9 @@ def connect(memory_limit: str | None = None) -> tuple[duckdb.DuckDBPyConnection,
     # DuckDB draws its own progress bar on stdout for queries over 2 s (a loaded
     # machine): it would break the command's Rich output
     connection.execute("SET enable_progress_bar = false")
+    # Parquet timestamps with a time zone are instants: shown, cast to text or to a
+    # date in UK time (ingest.parse), never in the time zone of the machine running
+    connection.execute(f"SET TimeZone = '{UK_TIME_ZONE}'")
     connection.execute(f"SET temp_directory = '{spill}'")
     if limit is not None:
         connection.execute(f"SET memory_limit = '{limit.strip()}'")
@@ -177,12 +181,16 @@ def _load(path: str | Path, key_file=None, today: _dt.date | None = None,
                 "warning", "checks_skipped", source.name, None,
                 "row-level checks of this file were skipped until its structure errors "
                 "are fixed"))
+    # a wide file turned the optimiser off for its own statements (sources.load)
+    connection.execute("RESET disabled_optimizers")
     for name, table in TABLES.items():
         if name not in raws:
             build_canonical(connection, None, table)
     supplied = frozenset(raws)
     files = {name: raw.source.name for name, raw in raws.items()}
-    for finding in table_findings(connection, files, set(supplied), today=today):
+    failed = {name: source.name for name, source in sources.items() if name not in raws}
+    for finding in table_findings(connection, files, set(supplied), today=today,
+                                  failed=failed):
         report.add(finding)
     manifest = _read_manifest(folder, report)
     report.synthetic = bool(manifest and manifest.get("synthetic"))

@@ -4,6 +4,9 @@ The central test that someone is back to their usual self is that they no longer
 criteria for the disorders they came with, judged by a standardised semi-structured
 interview done by an assessor independent of the service and blind to the treatment.
 
+Second ratings (``second_rating``: a second rater's rating of an interview, kept for
+inter-rater agreement) are left out of every metric here.
+
 Eligible interviews: assessor independent **and** blind (``any_assessor`` widens this).
 Per referral and time point the latest eligible interview is used (by date, then
 interview_id). B = referrals ended in the period with an eligible baseline interview
@@ -37,9 +40,15 @@ def _flag(value: ir.BooleanValue) -> ir.IntegerValue:
     return value.cast("int64")
 
 
+def primary_ratings(t: Tables) -> ir.Table:
+    """The interviews table without second ratings: the ratings outcomes count."""
+    i = t.interviews
+    return i.filter(~i.second_rating.fill_null(False))
+
+
 def interview_summary(t: Tables) -> ir.Table:
     """One row per interview: referral, time point, date, eligibility and what it found."""
-    i = t.interviews.cross_join(parameters_table())
+    i = primary_ratings(t).cross_join(parameters_table())
     eligible = (i.assessor_independent & i.assessor_blind) | i.any_assessor
     return i.group_by("interview_id").aggregate(
         referral_id=i.referral_id.max(),
@@ -71,7 +80,7 @@ def index_disorders(t: Tables) -> ir.Table:
     no eligible interview or the interview did not rate that disorder.
     """
     chosen = chosen_interviews(t).select("interview_id", "timepoint")
-    rows = t.interviews.join(chosen, "interview_id").select(
+    rows = primary_ratings(t).join(chosen, "interview_id").select(
         "referral_id", "disorder", "status", timepoint=chosen.timepoint)
     baseline = rows.filter((rows.timepoint == "baseline") & (rows.status == "present")).select(
         "referral_id", "disorder")

@@ -23,7 +23,9 @@ from ..schema import INTERVIEWS
 from .export import EVENT, MAX_SHOWN, REPEAT_INSTANCE, REPEAT_INSTRUMENT, ROW, Export
 from .mapping import FieldSpec, Mapping, field_findings
 
-COLUMNS = list(INTERVIEWS.column_names)
+# every canonical column but second_rating: one record-event of a REDCap project is one
+# rating, never a second rater's (the column is optional; absent means not a second one)
+COLUMNS = [name for name in INTERVIEWS.column_names if name != "second_rating"]
 IDENTIFIERS = ("interview_id", "referral_id", "assessor_id")
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
 LABEL_HEADERS = ("Record ID", "Event Name", "Repeat Instrument", "Repeat Instance")
