@@ -21,7 +21,9 @@ _FRACTION = r"(:[0-9]{2})[.,][0-9]{1,9}$"
 UK_TIME_ZONE = "Europe/London"
 # A number as a person writes one: digits, an optional sign and decimal point. Not
 # 1_2, 1e3, 0x1A, 1,5 or inf, which some readers (Python's float, DuckDB) accept.
-PLAIN_NUMBER = r"[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)"
+# digits, sign, decimal point and a decimal exponent (R and Excel write 100000 as 1e+05
+# or 1E+05); not 1_2, hex, thousands separators, inf or nan, which some readers accept
+PLAIN_NUMBER = r"[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?"
 EARLIEST_DATE = "1900-01-01"
 LATEST_DATE = "2100-12-31"
 TRUE_WORDS = ("true", "t", "yes", "y", "1")
