@@ -3,16 +3,16 @@
 Columns: id, label, kind, value, ci_low, ci_high, numerator, denominator, n,
 suppressed, definition, source. Values are as the document has them (disclosure
 control applied); tables are listed with their definition and no value (their rows
-are in report.json).
+are in report.json). Written by :mod:`tincheck.safecsv`, so a cell that begins with
+``=``, ``+``, ``-`` or ``@`` (a negative interval bound) is written after a single
+quote (``"'-0.12"``), as OWASP advises against CSV injection.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-
 from ...metrics import REGISTRY
 from ...metrics.docs import FAMILIES
+from ...safecsv import csv_bytes
 
 COLUMNS = ("id", "label", "kind", "value", "ci_low", "ci_high", "numerator", "denominator",
            "n", "suppressed", "definition", "source")
@@ -23,14 +23,14 @@ def _order(metric_id: str) -> tuple:
     return (FAMILIES.index(family) if family in FAMILIES else len(FAMILIES), metric_id)
 
 
-def _cell(value):
+def _cell(value) -> str | None:
     if value is None:
-        return ""
+        return None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:.6g}"
-    return value
+    return str(value)
 
 
 def metrics_csv(doc: dict) -> str:
@@ -41,16 +41,14 @@ def metrics_csv(doc: dict) -> str:
     >>> metrics_csv(doc).splitlines()[1]
     'itt.cases,Cases,count,25,,,,,,false,C,tincheck'
     """
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    rows = []
     for metric_id in sorted(doc["metrics"], key=_order):
         m = doc["metrics"][metric_id]
-        writer.writerow([_cell(metric_id if key == "id" else m.get(key))
-                         for key in COLUMNS])
+        rows.append([_cell(metric_id if key == "id" else m.get(key)) for key in COLUMNS])
     for table_id in sorted(doc.get("tables", {}), key=_order):
         metric = REGISTRY.get(table_id)
-        writer.writerow([table_id, metric.label if metric else "", "table", "", "", "", "",
-                         "", "", "", metric.definition if metric else "",
-                         metric.source if metric else ""])
-    return out.getvalue()
+        rows.append([table_id, metric.label if metric else None, "table", None, None, None,
+                     None, None, None, None, metric.definition if metric else None,
+                     metric.source if metric else None])
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(COLUMNS)}
+    return csv_bytes(columns, COLUMNS).decode("utf-8")
