@@ -137,7 +137,7 @@ def _array(values) -> pa.Array:
     words) as text."""
     values = list(values)
     kinds = {type(v) for v in values if v is not None}
-    if len(kinds) <= 1:
+    if len(kinds) <= 1 or kinds == {int, float}:
         return pa.array(values, type=pa.string() if not kinds else None)
     return pa.array([None if v is None else ("true" if v else "false")
                      if isinstance(v, bool) else str(v) for v in values], pa.string())

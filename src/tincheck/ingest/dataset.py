@@ -22,6 +22,7 @@ import duckdb
 import ibis
 
 from .. import pseudonymise
+from ..errors import SettingError
 from ..schema import TABLES
 from .findings import DataError, Example, Finding, ValidationReport
 from .rules import build_canonical, column_findings, table_findings
@@ -43,7 +44,10 @@ def connect(memory_limit: str | None = None) -> tuple[duckdb.DuckDBPyConnection,
     """
     limit = memory_limit or os.environ.get(MEMORY_LIMIT_ENV) or None
     if limit is not None and not _MEMORY.fullmatch(str(limit)):
-        raise ValueError(f"memory limit {limit!r}: expected a size such as 3GB or 500MB")
+        if memory_limit:
+            raise SettingError("memory_limit", limit, "expected a size such as 3GB or 500MB")
+        raise ValueError(f"{MEMORY_LIMIT_ENV}={limit!r}: expected a size such as 3GB or "
+                         "500MB")
     spill = tempfile.mkdtemp(prefix="tincheck-spill-")
     connection = duckdb.connect(":memory:")
     # DuckDB draws its own progress bar on stdout for queries over 2 s (a loaded
