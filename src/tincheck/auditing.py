@@ -396,7 +396,7 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
         warnings = general + [w.sentence() for w in dataset.warnings]
         public = general + [public_sentence(w) for w in dataset.warnings]
         # absent optional data narrows the audit: figures resting on it are withheld
-        absent = needs.absent_optional(dataset.table, dataset.supplied,
+        absent = needs.absent_optional(dataset.table, dataset.supplied, dataset.columns,
                                        dataset.backend.execute)
         not_computed = needs.unmet(absent, {n: s.name for n, s in dataset.sources.items()})
         results, tables = needs.narrow(evaluation.results, evaluation.tables, not_computed)

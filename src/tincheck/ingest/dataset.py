@@ -64,8 +64,9 @@ class Dataset:
     """A service's records as canonical tables, ready for the metric layer.
 
     ``supplied`` names the tables that came from a file; the others exist but are
-    empty. ``report`` holds every validation finding (warnings only, once read
-    without errors).
+    empty. ``columns`` names, for each supplied table, the canonical columns its
+    file has (the others exist, all NULL). ``report`` holds every validation finding
+    (warnings only, once read without errors).
     """
 
     path: Path
@@ -75,6 +76,7 @@ class Dataset:
     report: ValidationReport
     manifest: dict | None = None
     spill: str | None = field(default=None, repr=False)
+    columns: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @cached_property
     def backend(self):
@@ -191,7 +193,8 @@ def _load(path: str | Path, key_file=None, today: _dt.date | None = None,
     manifest = _read_manifest(folder, report)
     report.synthetic = bool(manifest and manifest.get("synthetic"))
     dataset = Dataset(folder, connection, {n: r.source for n, r in raws.items()},
-                      supplied, report, manifest, spill)
+                      supplied, report, manifest, spill,
+                      {n: frozenset(r.header.canonical) for n, r in raws.items()})
     return dataset, report
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from ..schema import TABLES
 from .registry import REGISTRY, Result
@@ -88,62 +88,83 @@ def optional_data() -> list[str]:
     return items
 
 
-def absent_optional(table: Callable[[str], object], supplied: Iterable[str],
-                    execute: Callable) -> list[str]:
-    """The optional tables not supplied, and the optional columns of supplied tables
-    that hold no value (one small aggregate query per table).
+# Optional columns whose empty value has a meaning in the data model: a column of
+# them all empty is data, not absent data (every referral is still open)
+EMPTY_MEANS = {"referrals.ended_date": "still open"}
+NO_FILE, NO_COLUMN, EMPTY = "no file", "no column", "empty"
 
-    ``table(name)`` gives the canonical table as an Ibis table; ``execute`` runs an
-    expression and returns a pandas frame.
+
+def absent_optional(table: Callable[[str], object], supplied: Iterable[str],
+                    columns: Mapping[str, Iterable[str]], execute: Callable
+                    ) -> dict[str, str]:
+    """The optional data that is absent, and how: ``"no file"`` (an optional table not
+    supplied), ``"no column"`` (an optional column its file does not have) or
+    ``"empty"`` (a column with no value at all, unless an empty value means something:
+    :data:`EMPTY_MEANS`). One small aggregate query per supplied table.
+
+    ``table(name)`` gives the canonical table as an Ibis table; ``columns[name]`` the
+    canonical columns the table's file has; ``execute`` runs an expression and returns
+    a pandas frame.
     """
     supplied = set(supplied)
-    absent = [t.name for t in TABLES.values() if not t.required and t.name not in supplied]
+    absent = {t.name: NO_FILE for t in TABLES.values()
+              if not t.required and t.name not in supplied}
     for t in TABLES.values():
-        columns = [c.name for c in t.columns if not c.required]
-        if t.name not in supplied or not columns:
+        if t.name not in supplied:
+            continue
+        optional = [c.name for c in t.columns if not c.required]
+        present = [c for c in optional if c in set(columns.get(t.name, optional))]
+        absent.update({f"{t.name}.{c}": NO_COLUMN for c in optional if c not in present})
+        present = [c for c in present if f"{t.name}.{c}" not in EMPTY_MEANS]
+        if not present:
             continue
         expr = table(t.name)
-        row = execute(expr.aggregate(**{c: expr[c].count() for c in columns})).iloc[0]
-        absent += [f"{t.name}.{c}" for c in columns if not int(row[c] or 0)]
-    return absent
+        row = execute(expr.aggregate(**{c: expr[c].count() for c in present})).iloc[0]
+        absent.update({f"{t.name}.{c}": EMPTY for c in present if not int(row[c] or 0)})
+    order = {item: i for i, item in enumerate(optional_data())}
+    return dict(sorted(absent.items(), key=lambda kv: order[kv[0]]))
 
 
-def _why(items: tuple[str, ...], files: dict[str, str]) -> str:
+def _why(items: tuple[str, ...], absent: Mapping[str, str], files: dict[str, str]) -> str:
     """Why the data is absent, in words: 'no interviews file was supplied'."""
-    tables = [i for i in items if "." not in i]
-    if tables:
-        return " and ".join(f"no {t} file was supplied" for t in tables)
-    by_table: dict[str, list[str]] = {}
-    for item in items:
-        name, column = item.split(".", 1)
-        by_table.setdefault(name, []).append(column)
     parts = []
-    for name, columns in by_table.items():
-        noun = "column" if len(columns) == 1 else "columns"
-        parts.append(f"{files.get(name, name)} has no values in {noun} "
-                     f"{' and '.join(columns)} (absent or empty)")
-    return "; ".join(parts)
+    for item in items:
+        name, _, column = item.partition(".")
+        file = files.get(name, f"the {name} file")
+        how = absent.get(item, NO_COLUMN if column else NO_FILE)
+        if not column:
+            parts.append(f"no {name} file was supplied")
+        elif how == EMPTY:
+            parts.append(f"the {column} column of {file} is empty")
+        else:
+            parts.append(f"{file} has no {column} column")
+    return " and ".join(parts)
 
 
-def unmet(absent: Iterable[str], files: dict[str, str] | None = None) -> list[dict]:
+def unmet(absent: Mapping[str, str] | Iterable[str], files: dict[str, str] | None = None
+          ) -> list[dict]:
     """The needs that ``absent`` data leaves unmet, as ``report.json`` lists them:
     ``data`` (the absent tables and columns), ``why``, ``what`` (not computed, or
     narrowed) and ``metrics`` (the ids withheld).
 
+    ``absent`` is :func:`absent_optional`'s answer (or a list of absent items);
     ``files`` maps a table to the name of its file, for the message.
 
-    >>> [n["why"] for n in unmet(["referrals.end_reason"], {"referrals": "referrals.csv"})]
-    ['referrals.csv has no values in column end_reason (absent or empty)']
+    >>> [n["why"] for n in unmet({"referrals.end_reason": "no column"},
+    ...                          {"referrals": "referrals.csv"})]
+    ['referrals.csv has no end_reason column']
     """
-    absent, files = set(absent), files or {}
+    if not isinstance(absent, Mapping):
+        absent = {item: NO_COLUMN if "." in item else NO_FILE for item in absent}
+    files = files or {}
     out = []
     for need in NEEDS:
         tables = {item.split(".", 1)[0] for item in need.absent if "." in item}
-        if tables & absent:  # the table is absent: its own need says so
+        if tables & set(absent):  # the table is absent: its own need says so
             continue
         if all(item in absent for item in need.absent) and \
                 not any(item in absent for item in need.present):
-            out.append({"data": list(need.absent), "why": _why(need.absent, files),
+            out.append({"data": list(need.absent), "why": _why(need.absent, absent, files),
                         "what": need.what, "metrics": need.metric_ids()})
     return out
 

@@ -168,7 +168,7 @@ def not_computed(doc: Doc) -> list[str]:
     """What absent optional data left out of the audit, and why (report.json
     ``not_computed``), and which optional tables and columns were absent."""
     entries = doc.doc.get("not_computed") or []
-    absent = doc.data.get("optional_absent") or []
+    absent = doc.data.get("optional_absent") or {}
     if not entries and not absent:
         return [paragraph("Every optional table and column of the data model was supplied "
                           "with values.", "empty")]
@@ -179,6 +179,6 @@ def not_computed(doc: Doc) -> list[str]:
         blocks.append(paragraph("Nothing: the optional data that is absent is not used by "
                                 "this audit.", "empty"))
     if absent:
-        blocks.append(paragraph("Optional data absent (no file, or a column with no value): "
-                                + ", ".join(absent) + "."))
+        blocks.append(paragraph("Optional data absent: " + "; ".join(
+            f"{item} ({how})" for item, how in absent.items()) + "."))
     return blocks
