@@ -33,6 +33,7 @@ from ..outputs import reason
 from ..pseudonymise import PseudonymKeyError
 from ..published import PublishedDataError
 from ..redcap import RedcapError
+from ..stats.tau2 import ConvergenceError
 from ..synth import SynthConfigError
 from .output import errors, print_report
 
@@ -76,6 +77,7 @@ HANDLERS: tuple[tuple[type[BaseException], Callable], ...] = (
     (EngineUnavailable, lambda exc: say(message(exc))),
     (PublishedDataError, lambda exc: say(message(exc))),
     (SynthConfigError, lambda exc: say(message(exc))),
+    (ConvergenceError, lambda exc: say(message(exc))),  # tau^2 of these studies (meta)
     (ValueError, lambda exc: say(message(exc))),  # a value the library refuses
 )
 EXPECTED = tuple(kind for kind, _ in HANDLERS)
