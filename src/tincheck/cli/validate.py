@@ -9,7 +9,7 @@ import typer
 
 from ..ingest import validate as validate_folder
 from . import app
-from .output import console, errors, print_report
+from .output import console, print_report
 
 
 @app.command()
@@ -30,11 +30,7 @@ def validate(
 
     Example: tincheck validate my-service/
     """
-    try:
-        report = validate_folder(data_dir, key_file=key_file, memory_limit=memory_limit)
-    except ValueError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    report = validate_folder(data_dir, key_file=key_file, memory_limit=memory_limit)
     if as_json:
         console.print_json(json.dumps(report.to_dict()))
     else:

@@ -22,6 +22,7 @@ import duckdb
 import ibis
 
 from .. import pseudonymise
+from ..errors import SettingError
 from ..schema import TABLES
 from .findings import DataError, Example, Finding, ValidationReport
 from .parse import UK_TIME_ZONE
@@ -44,7 +45,10 @@ def connect(memory_limit: str | None = None) -> tuple[duckdb.DuckDBPyConnection,
     """
     limit = memory_limit or os.environ.get(MEMORY_LIMIT_ENV) or None
     if limit is not None and not _MEMORY.fullmatch(str(limit)):
-        raise ValueError(f"memory limit {limit!r}: expected a size such as 3GB or 500MB")
+        if memory_limit:
+            raise SettingError("memory_limit", limit, "expected a size such as 3GB or 500MB")
+        raise ValueError(f"{MEMORY_LIMIT_ENV}={limit!r}: expected a size such as 3GB or "
+                         "500MB")
     spill = tempfile.mkdtemp(prefix="tincheck-spill-")
     connection = duckdb.connect(":memory:")
     # DuckDB draws its own progress bar on stdout for queries over 2 s (a loaded
@@ -64,8 +68,9 @@ class Dataset:
     """A service's records as canonical tables, ready for the metric layer.
 
     ``supplied`` names the tables that came from a file; the others exist but are
-    empty. ``report`` holds every validation finding (warnings only, once read
-    without errors).
+    empty. ``columns`` names, for each supplied table, the canonical columns its
+    file has (the others exist, all NULL). ``report`` holds every validation finding
+    (warnings only, once read without errors).
     """
 
     path: Path
@@ -75,6 +80,7 @@ class Dataset:
     report: ValidationReport
     manifest: dict | None = None
     spill: str | None = field(default=None, repr=False)
+    columns: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @cached_property
     def backend(self):
@@ -195,7 +201,8 @@ def _load(path: str | Path, key_file=None, today: _dt.date | None = None,
     manifest = _read_manifest(folder, report)
     report.synthetic = bool(manifest and manifest.get("synthetic"))
     dataset = Dataset(folder, connection, {n: r.source for n, r in raws.items()},
-                      supplied, report, manifest, spill)
+                      supplied, report, manifest, spill,
+                      {n: frozenset(r.header.canonical) for n, r in raws.items()})
     return dataset, report
 
 

@@ -58,10 +58,18 @@ def text_sql(col: str, raw_type: str) -> str:
     """The raw value as trimmed text, empty strings as NULL.
 
     Whole-valued reals become integers first, so a Parquet id column stored as
-    DOUBLE (``12.0``) reads as ``12``.
+    DOUBLE (``12.0``) reads as ``12``. A single quote before ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return is dropped: it is how tincheck (and OWASP's
+    advice against CSV injection) writes such a value (:func:`tincheck.safecsv.restore`),
+    so ``'-3`` reads as ``-3`` (and ``''-3`` as ``'-3``).
     """
     if raw_type in _TEXT_TYPES:
-        return f"NULLIF(trim({col}), '')"
+        text = f"trim({col})"
+        # the quote before a trigger, or before quotes and a trigger (a value that began
+        # with quotes and a trigger itself)
+        guarded = f"regexp_matches({text}, '^''+[-=+@' || chr(9) || chr(13) || ']')"
+        return (f"NULLIF(CASE WHEN starts_with({text}, '''') AND {guarded} "
+                f"THEN substr({text}, 2) ELSE {text} END, '')")
     if raw_type in _REAL_TYPES or _is_decimal(raw_type):
         return (f"CASE WHEN {col} IS NULL OR isnan({col}) THEN NULL "
                 f"WHEN {col} = floor({col}) AND abs({col}) < 1e15 "
