@@ -16,8 +16,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from . import (audit, demo, import_redcap, meta, published, synth,  # noqa: E402,F401
-               validate)  # (modules register their commands)
+from . import (assess, audit, demo, import_redcap, meta, published,  # noqa: E402,F401
+               synth, validate)  # (modules register their commands)
 
 
 def main() -> None:
