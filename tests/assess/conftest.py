@@ -1,0 +1,118 @@
+"""Fixtures of the interview app's tests: a study on SQLite and on PostgreSQL.
+
+Django is configured once per test process; :func:`open_study` points it at a fresh
+study (a new SQLite file, or a new database in the throwaway PostgreSQL cluster of
+:mod:`.postgres`). Tests of both databases are grouped on one worker, and PostgreSQL
+is skipped with the reason when it is not installed, unless
+TINCHECK_REQUIRE_POSTGRES=1 (set by .ci/run), when its absence fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from .postgres import Cluster, binaries
+
+pytest.importorskip("django", reason="the assess extra is not installed "
+                    "(pip install -e '.[assess]')")
+
+REQUIRE_POSTGRES = os.environ.get("TINCHECK_REQUIRE_POSTGRES") == "1"
+DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+PASSWORD = "a long enough pass phrase"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/assess/" in str(item.fspath) and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group("assess"))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A running throwaway PostgreSQL cluster (stopped and removed at the end)."""
+    bin_dir = binaries()
+    if bin_dir is None:
+        message = ("PostgreSQL is not installed (apt-get install postgresql; `make test` "
+                   "installs it when run as root)")
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"TINCHECK_REQUIRE_POSTGRES=1 but {message}")
+        pytest.skip(message)
+    cluster = Cluster(bin_dir)
+    try:
+        cluster.start()
+    except (RuntimeError, OSError) as exc:
+        cluster.stop()
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"TINCHECK_REQUIRE_POSTGRES=1 but the cluster did not start: {exc}")
+        pytest.skip(f"PostgreSQL cluster did not start: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+def database_url(kind: str, request) -> str | None:
+    if kind == "sqlite":
+        return None
+    return request.getfixturevalue("pg_cluster").create_database()
+
+
+def open_study(folder: Path, url: str | None, share: float = 0.15):
+    """Create a study in ``folder`` on ``url`` (None: SQLite) and point Django at it."""
+    from tincheck.assess import runtime, study
+
+    if url:
+        os.environ[study.DATABASE_URL] = url
+    else:
+        os.environ.pop(study.DATABASE_URL, None)
+    created = study.create(folder, share)
+    if runtime._configured is None:
+        runtime.configure(created)
+    else:
+        from asgiref.local import Local
+        from django.conf import settings
+        from django.db import connections
+
+        connections.close_all()
+        settings.DATABASES = {"default": runtime.database_settings(created)}
+        settings.TINCHECK_STUDY = created
+        connections.__dict__.pop("settings", None)
+        connections._settings = None
+        connections._connections = Local(connections.thread_critical)
+        runtime._configured = created
+    from tincheck.assess import services
+
+    runtime.migrate()
+    services.create_study(services.command_line(), created.study_uuid, {})
+    return created
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def study(request):
+    """A fresh study on each database, for a test module."""
+    folder = Path(tempfile.mkdtemp(prefix="tincheck-assess-")) / "study"
+    created = open_study(folder, database_url(request.param, request))
+    created_kind = request.param
+    yield created, created_kind
+    from django.db import connections
+
+    connections.close_all()
+
+
+def users(*specs):
+    """Add users ``(name, role)`` by the service, returning them by name."""
+    from tincheck.assess import services
+
+    return {name: services.add_user(services.command_line(), name, role, PASSWORD)
+            for name, role in specs}
+
+
+def load(sample_path: Path, schedule_path: Path, share: float = 0.15, seed: str = "seed"):
+    from tincheck.assess import services
+    from tincheck.assess.sampling import read_sample
+
+    rows, visits = read_sample(sample_path, schedule_path)
+    return services.load_sample(services.command_line(), rows, visits, share=share,
+                                seed=seed, files={})
