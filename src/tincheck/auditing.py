@@ -216,6 +216,10 @@ def published_costs(metrics: dict) -> None:
                  ci_high=cost / (ended * low) if low else None)
 
 
+# Statistics in table rows, suppressed with the row's counts like a rate.
+TABLE_STATISTICS = ("kappa",)
+
+
 def table_json(table_id: str, rows: list[dict], control: bool) -> list[dict]:
     """A table for report.json: counts rounded or suppressed, rates suppressed when small."""
     if not control:
@@ -228,7 +232,7 @@ def table_json(table_id: str, rows: list[dict], control: bool) -> list[dict]:
             if key in row:
                 row[key] = disclosure.round_count(row[key])
         for key in list(row):
-            if key.endswith(("_rate", "_ci_low", "_ci_high")):
+            if key.endswith(("_rate", "_ci_low", "_ci_high")) or key in TABLE_STATISTICS:
                 stem = key.rsplit("_rate", 1)[0] if key.endswith("_rate") else \
                     key.rsplit("_ci_", 1)[0]
                 parts = _rate_parts(stem)
@@ -305,6 +309,16 @@ def data_coverage(dataset: Dataset) -> dict:
     return {"services": services,
             "received": {"first": None if first is None else first.isoformat(),
                          "last": None if last is None else last.isoformat()}}
+
+
+def interview_recording(dataset: Dataset) -> dict:
+    """Which optional interview columns hold any value (the report says what it could
+    not show): ``{"interviews_record": {"unblinded": bool, "second_rating": bool}}``."""
+    if not dataset.has("interviews"):
+        return {}
+    unblinded, second = dataset.connection.execute(
+        "SELECT count(unblinded), count(second_rating) FROM interviews").fetchone()
+    return {"interviews_record": {"unblinded": unblinded > 0, "second_rating": second > 0}}
 
 
 ASSESSORS = ("independent_blind", "any")
@@ -390,6 +404,7 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
             "data_end": evaluation.context.data_end.isoformat(),
             "tables_supplied": sorted(dataset.supplied),
             **data_coverage(dataset),
+            **interview_recording(dataset),
         }
         if dataset.manifest:
             info["manifest"] = dataset.manifest

@@ -28,6 +28,9 @@ STRICT = ("diagnostic.lost_index_end_itt_strict", "diagnostic.lost_index_end_obs
           "diagnostic.lost_index_follow_up_itt_strict",
           "diagnostic.lost_index_follow_up_observed_strict",
           "diagnostic.durable_loss_itt_strict")
+BLINDING = ("diagnostic.unblinded_share", "diagnostic.lost_index_end_itt",
+            "diagnostic.lost_index_end_itt_blinded", "diagnostic.lost_index_follow_up_itt",
+            "diagnostic.lost_index_follow_up_itt_blinded")
 
 
 def diagnostic(doc: Doc) -> list[str]:
@@ -62,7 +65,23 @@ def diagnostic(doc: Doc) -> list[str]:
     if rows_by_disorder:
         blocks.append(_by_disorder_table(rows_by_disorder))
     blocks.append(metric_table(doc, STRICT, "Strict variant: only 'absent' counts as lost"))
+    blocks += _blinding(doc)
     return blocks
+
+
+def _blinding(doc: Doc) -> list[str]:
+    """The share of interviews in which blinding broke, and the headline figures with
+    and without those interviews."""
+    if not doc.data.get("interviews_record", {}).get("unblinded"):
+        return [paragraph("The interviews do not record whether the assessor became "
+                          "unblinded (column unblinded), so the figures cannot be shown "
+                          "without such interviews.", "empty")]
+    return [paragraph("An assessor kept blind may still learn the treatment in the "
+                      "interview (the client names the therapy). Such interviews count "
+                      "above; here the headline figures are set beside the same figures "
+                      "without them."),
+            metric_table(doc, BLINDING, "With and without interviews in which the "
+                                        "assessor became unblinded")]
 
 
 def _disorder(code) -> str:
@@ -203,6 +222,7 @@ def independence(doc: Doc) -> list[str]:
             [[esc(r["interviews"]), count_html(r.get("n"))] for r in eligibility],
             ["Interviews", "Number"], caption="Which interviews count, and why others do not",
             numeric={1}))
+    blocks += _inter_rater(doc)
     smd = doc.table("diagnostic.representativeness")
     if smd:
         names = {"first_phq9": "first PHQ-9", "first_gad7": "first GAD-7", "age": "age",
@@ -230,3 +250,33 @@ def independence(doc: Doc) -> list[str]:
              "SMD", "|SMD| > 0.1"], caption="Representativeness of the interviewed sample",
             numeric={1, 2, 3, 4, 5}))
     return blocks
+
+
+def _inter_rater(doc: Doc) -> list[str]:
+    """Agreement between two assessors rating the same interview, per disorder."""
+    rows = doc.table("agreement.inter_rater")
+    if not rows:
+        recorded = doc.data.get("interviews_record", {}).get("second_rating")
+        return [paragraph("No second rating could be paired with the interview it rates, "
+                          "so agreement between assessors is not reported." if recorded else
+                          "No interview has a second, independent rating (column "
+                          "second_rating), so agreement between assessors is not "
+                          "reported.", "empty")]
+    body = []
+    for r in sorted(rows, key=lambda r: (-(r.get("n") or 0), str(r["disorder"]))):
+        kappa = r.get("kappa")
+        if kappa is None:
+            text = "* suppressed" if r.get("suppressed") else "undefined (one category)"
+        else:
+            interval = num_interval(r.get("kappa_ci_low"), r.get("kappa_ci_high"))
+            text = f"{num(kappa)} ({interval}), {kappa_band(kappa)}"
+        agreement = r.get("agreement_rate")
+        body.append([esc(_disorder(r["disorder"])), count_html(r.get("n")),
+                     esc(DASH if agreement is None else pct(agreement)), esc(text)])
+    return [paragraph("Reliability: a share of interviews was rated a second time by another "
+                      "assessor (from the recording, or sitting in) without seeing the first "
+                      "rating. Cohen's κ per disorder over present, subthreshold and absent, "
+                      "with 95% intervals; second ratings never count towards an outcome."),
+            html_table(body, ["Disorder", "Pairs", "Same rating", "κ (95% CI), Landis & Koch"],
+                       caption="Agreement between two assessors of the same interview",
+                       numeric={1, 2})]
