@@ -262,7 +262,8 @@ class _Converter:
                 out[name] = np.nan
         out = out[COLUMNS]
         out["date"] = pd.to_datetime(out["date"])
-        for name in ("assessor_independent", "assessor_blind", "retrospective"):
+        for name in ("assessor_independent", "assessor_blind", "retrospective",
+                     "second_rating", "unblinded"):
             out[name] = out[name].astype("boolean")
         for name in ("months_after_end", "usual_self_pct"):
             out[name] = out[name].astype(float)
