@@ -187,7 +187,7 @@ def test_write_interviews_writes_the_data_model_layout(tmp_path):
                        "instrument,assessor_independent,assessor_blind,retrospective,disorder,"
                        "status,usual_self_pct,second_rating,unblinded")
     assert text[1] == "1-base_arm_1,R01,baseline,2023-01-12,,AS1,MINI,true,true,,depression," \
-                      "present,"
+                      "present,,,"
     assert text[5] == "2-base_arm_1,R02,baseline,2023-01-18,,AS2,MINI,false,true,,depression," \
                       "present,"
 
