@@ -189,7 +189,7 @@ def test_write_interviews_writes_the_data_model_layout(tmp_path):
     assert text[1] == "1-base_arm_1,R01,baseline,2023-01-12,,AS1,MINI,true,true,,depression," \
                       "present,,,"
     assert text[5] == "2-base_arm_1,R02,baseline,2023-01-18,,AS2,MINI,false,true,,depression," \
-                      "present,"
+                      "present,,,"
 
 
 def test_an_export_with_no_interview_rows_converts_to_an_empty_table_with_a_warning(tmp_path):
