@@ -45,7 +45,7 @@ def forwards(apps, schema_editor):
     else:
         raise RuntimeError(f"tincheck assess runs on SQLite or PostgreSQL, not {vendor}")
     for statement in statements:
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)  # no placeholders: % is literal
 
 
 class Migration(migrations.Migration):
