@@ -34,8 +34,10 @@ class InterviewForm(forms.Form):
                                    error_messages={"required": "Choose the interview used."})
     instrument_version = forms.CharField(label="Version of the interview (optional)",
                                          max_length=40, required=False)
+    # a date input always sends ISO dates; DD/MM/YYYY is accepted where typed as text
     date = forms.DateField(label="Date of the interview",
-                           widget=forms.DateInput(attrs={"type": "date"}),
+                           input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+                           widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
                            error_messages={"required": "Give the date of the interview.",
                                            "invalid": "Give the date as YYYY-MM-DD."})
     outside_window = forms.BooleanField(

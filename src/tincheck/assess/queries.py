@@ -17,7 +17,10 @@ from django.db.models import Max
 from .. import codes
 from .models import DISORDERS, Assignment, Event, Interview, Participant, User, Visit
 
-TIMEPOINT_LABELS = {c.value: c.label for c in codes.TIMEPOINT}
+# short names of the time points, as assessors and coordinators speak of them
+TIMEPOINT_LABELS = {"baseline": "baseline", "end": "end of treatment",
+                    "follow_up": "follow-up"}
+assert set(TIMEPOINT_LABELS) == set(codes.values("timepoint"))
 ORDER = {"baseline": 0, "end": 1, "follow_up": 2}
 
 
