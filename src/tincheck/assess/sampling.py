@@ -138,8 +138,9 @@ def read_sample(sample_path: Path, schedule_path: Path) -> tuple[list[SampleRow]
     if problems:
         raise SampleError(problems)
     sample = _check_sample(Path(sample_path).name, sample_rows, problems)
+    # a study id with a problem of its own in sample.csv still counts as known here
     schedule = _check_schedule(Path(schedule_path).name, schedule_rows,
-                               {s.study_id for s in sample}, problems)
+                               {row["study_id"] for _, row in sample_rows}, problems)
     if problems:
         raise SampleError(problems)
     return sample, schedule

@@ -453,10 +453,13 @@ def _check_order(task: Assignment, data: InterviewData) -> None:
     if task.kind != "first":
         return
     mine = ORDER[task.visit.timepoint]
+    current = {}
     for other in Interview.objects.filter(
             assignment__visit__participant=task.visit.participant_id,
             assignment__kind="first").exclude(assignment=task).select_related(
-                "assignment__visit").order_by("assignment_id", "-version"):
+                "assignment__visit").order_by("assignment_id", "version"):
+        current[other.assignment_id] = other  # only the current version counts
+    for other in current.values():
         theirs = ORDER[other.assignment.visit.timepoint]
         if (theirs < mine and other.date > data.date) or (theirs > mine and
                                                           other.date < data.date):
