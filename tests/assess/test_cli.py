@@ -1,0 +1,79 @@
+"""The ``tincheck assess`` commands: documented, with clear errors and no tracebacks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from tincheck.cli import app
+from tincheck.cli.assess import assess_app
+
+from ..conftest import REPO
+
+DOC = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+ASSESS_DOC = (REPO / "docs" / "assess.md").read_text(encoding="utf-8")
+SUBCOMMANDS = sorted(c.name for c in assess_app.registered_commands)
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_every_subcommand_is_documented_with_an_example(command):
+    assert f"tincheck assess {command} " in DOC
+    result = CliRunner().invoke(app, ["assess", command, "--help"])
+    assert result.exit_code == 0
+    assert f"Example: tincheck assess {command}" in " ".join(result.output.split())
+
+
+def test_the_main_commands_are_in_the_assess_guide():
+    for command in ("init", "add-user", "load-sample", "serve", "export", "verify"):
+        assert f"tincheck assess {command} " in ASSESS_DOC
+
+
+def _run(*args, stdin=""):
+    """A command in a process of its own (each configures Django for its study)."""
+    env = {k: v for k, v in os.environ.items() if k != "TINCHECK_ASSESS_DATABASE_URL"}
+    env["COLUMNS"] = "1000"  # one message, one line
+    return subprocess.run([sys.executable, "-c", "from tincheck.cli import main; main()",
+                           *args], input=stdin, capture_output=True, text=True, timeout=300,
+                          env=env)
+
+
+def test_init_makes_a_wal_database_and_errors_are_sentences(tmp_path):
+    pytest.importorskip("django")
+    import sqlite3
+
+    folder = tmp_path / "app"
+    env_free = _run("assess", "init", str(folder))
+    assert env_free.returncode == 0, env_free.stderr
+    with sqlite3.connect(folder / "assess.sqlite3") as con:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert (folder / "secret.key").stat().st_mode & 0o777 == 0o600
+    again = _run("assess", "init", str(folder))
+    assert again.returncode == 2 and "already holds a study" in again.stderr
+    weak = _run("assess", "add-user", str(folder), "alice", "--role", "assessor",
+                stdin="12345678\n")
+    assert weak.returncode == 2 and "too short" in weak.stderr
+    assert "Traceback" not in weak.stderr
+    role = _run("assess", "add-user", str(folder), "alice", "--role", "boss",
+                stdin="a long enough pass phrase\n")
+    assert role.returncode == 2 and "expected one of coordinator" in role.stderr
+    ok = _run("assess", "add-user", str(folder), "alice", "--role", "assessor",
+              stdin="a long enough pass phrase\n")
+    assert ok.returncode == 0 and "code A01" in ok.stdout
+    nothing = _run("assess", "verify", str(tmp_path / "nowhere"))
+    assert nothing.returncode == 2 and "is not a study folder" in nothing.stderr
+
+
+def test_synchronous_full_on_every_connection(study):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("a SQLite setting")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 2  # FULL
+        cursor.execute("PRAGMA foreign_keys")
+        assert cursor.fetchone()[0] == 1
