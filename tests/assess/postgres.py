@@ -52,8 +52,21 @@ class Cluster:
         options = (f"-k {self.socket} -p {PORT} -c listen_addresses='' -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=120")
         self._run(self.bin / "pg_ctl", "-D", self.data, "-o", options, "-l",
-                  self.root / "server.log", "-w", "-t", "60", "start")
+                  self.root / "server.log", "-w", "-t", "120", "start")
+        self._watchdog()
         return self
+
+    def _watchdog(self) -> None:
+        """A small detached process that stops the cluster and removes its folder if this
+        test process dies without tearing down (killed, or out of time)."""
+        stop = " ".join(["runuser", "-u", "postgres", "--"] if self.as_root else []) + \
+            f" {self.bin / 'pg_ctl'} -D {self.data} -m immediate -w stop"
+        script = (f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 2; done; "
+                  f"[ -f {self.data}/postmaster.pid ] && {stop} >/dev/null 2>&1; "
+                  f"rm -rf {self.root}")
+        subprocess.Popen(["sh", "-c", script], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
 
     def stop(self) -> None:
         try:
