@@ -61,13 +61,33 @@ def database_url(kind: str, request) -> str | None:
 
 def open_study(folder: Path, url: str | None, share: float = 0.15):
     """Create a study in ``folder`` on ``url`` (None: SQLite) and point Django at it."""
-    from tincheck.assess import runtime, study
+    from tincheck.assess import study
+
+    _environment(url)
+    created = study.create(folder, share)
+    point_to(created)
+    from tincheck.assess import runtime, services
+
+    runtime.migrate()
+    services.create_study(services.command_line(), created.study_uuid, {})
+    return created
+
+
+def _environment(url: str | None) -> None:
+    from tincheck.assess import study
 
     if url:
         os.environ[study.DATABASE_URL] = url
     else:
         os.environ.pop(study.DATABASE_URL, None)
-    created = study.create(folder, share)
+
+
+def point_to(created, url: str | None = "unchanged") -> None:
+    """Point this process's Django at the database of study ``created``."""
+    from tincheck.assess import runtime
+
+    if url != "unchanged":
+        _environment(url)
     if runtime._configured is None:
         runtime.configure(created)
     else:
@@ -82,23 +102,39 @@ def open_study(folder: Path, url: str | None, share: float = 0.15):
         connections._settings = None
         connections._connections = Local(connections.thread_critical)
         runtime._configured = created
-    from tincheck.assess import services
 
-    runtime.migrate()
-    services.create_study(services.command_line(), created.study_uuid, {})
-    return created
+
+# pytest-xdist may tear a module's fixtures down between two of its tests (a worker does
+# not always know the next test); studies and what tests build in them are therefore
+# kept per module and database, and Django is pointed back at them.
+_STUDIES: dict = {}
+_BUILT: dict = {}
 
 
 @pytest.fixture(scope="module", params=DATABASES)
 def study(request):
     """A fresh study on each database, for a test module."""
-    folder = Path(tempfile.mkdtemp(prefix="tincheck-assess-")) / "study"
-    created = open_study(folder, database_url(request.param, request))
-    created_kind = request.param
-    yield created, created_kind
+    key = (request.module.__name__, request.param)
+    if key in _STUDIES:
+        created, url = _STUDIES[key]
+        point_to(created, url)
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="tincheck-assess-")) / "study"
+        url = database_url(request.param, request)
+        created = open_study(folder, url)
+        _STUDIES[key] = (created, url)
+    yield created, request.param
     from django.db import connections
 
     connections.close_all()
+
+
+def once(request, study, build):
+    """``build()`` run once per test module and database (see _STUDIES)."""
+    key = (request.module.__name__, study[1], request.fixturename)
+    if key not in _BUILT:
+        _BUILT[key] = build()
+    return _BUILT[key]
 
 
 def users(*specs):

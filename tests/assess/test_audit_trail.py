@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from tincheck.cli import app
 
-from .conftest import load, users
+from .conftest import load, once, users
 from .helpers import synthetic_sample
 
 pytest.importorskip("django")
@@ -25,7 +25,12 @@ ACTIONS = 1000
 
 
 @pytest.fixture(scope="module")
-def busy(study, tmp_path_factory):
+def busy(request, study, tmp_path_factory):
+    """Built once per database (see conftest.once)."""
+    return once(request, study, lambda: _busy(tmp_path_factory))
+
+
+def _busy(tmp_path_factory):
     """A study after 1,000 random actions (every one an event)."""
     from tincheck.assess import services
     from tincheck.assess.exporting import export

@@ -18,7 +18,7 @@ import pytest
 
 from tincheck.assess.sampling import SampleError, read_sample
 
-from .conftest import load, users
+from .conftest import load, once, users
 from .helpers import interview_form, synthetic_sample
 
 pytest.importorskip("django")
@@ -40,7 +40,12 @@ def _plant(sample_path):
 
 
 @pytest.fixture(scope="module")
-def planted(study, tmp_path_factory):
+def planted(request, study, tmp_path_factory):
+    """Built once per database (see conftest.once)."""
+    return once(request, study, lambda: _planted(tmp_path_factory))
+
+
+def _planted(tmp_path_factory):
     from django.test import Client
 
     from tincheck.assess import services

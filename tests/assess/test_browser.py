@@ -277,10 +277,11 @@ def test_interviews_recorded_in_the_browser_reach_the_audit(browser, served):
     html = (report / "report.html").read_text()
     assert "Lost their index diagnoses at end" in html
     assert "Agreement between two assessors of the same interview" in html
+    # (one test, not two: the served study is costly to build twice)
+    _pages_work_on_a_phone_and_every_control_has_a_label(browser, url)
 
 
-def test_pages_work_on_a_phone_and_every_control_has_a_label(browser, served):
-    steps, url, folder, service, app = served
+def _pages_work_on_a_phone_and_every_control_has_a_label(browser, url):
     page, errors = _sign_in(browser, url, "cora")
     page.set_viewport_size(PHONE)
     ARTIFACTS.mkdir(exist_ok=True)

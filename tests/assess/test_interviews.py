@@ -10,13 +10,19 @@ import zipfile
 
 import pytest
 
+from .conftest import once
 from .helpers import interview_form, populated
 
 pytest.importorskip("django")
 
 
 @pytest.fixture(scope="module")
-def world(study, tmp_path_factory):
+def world(request, study, tmp_path_factory):
+    """Built once per database (see conftest.once)."""
+    return once(request, study, lambda: _world(tmp_path_factory))
+
+
+def _world(tmp_path_factory):
     from tincheck.assess import services
     from tincheck.assess.models import Visit
 

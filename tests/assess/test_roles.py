@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import once
 from .helpers import interview_form, populated
 
 pytest.importorskip("django")
@@ -33,7 +34,12 @@ WHO = (None, "coordinator", "assessor", "analyst")
 
 
 @pytest.fixture(scope="module")
-def world(study, tmp_path_factory):
+def world(request, study, tmp_path_factory):
+    """Built once per database (see conftest.once)."""
+    return once(request, study, lambda: _world(tmp_path_factory))
+
+
+def _world(tmp_path_factory):
     """A study with users, a sample, one assigned and recorded interview (for the
     object URLs), and the arguments that fill each URL pattern."""
     from django.test import Client
