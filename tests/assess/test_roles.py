@@ -155,3 +155,29 @@ def test_pages_carry_the_security_headers(world):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
     assert b"<script" not in response.content
+
+
+def test_sign_in_is_recorded_and_throttled_after_repeated_failures(world):
+    from django.test import Client
+
+    from tincheck.assess.models import Event
+
+    from .conftest import PASSWORD, users
+
+    users(("dora", "assessor"))
+    client = Client()
+    ok = client.post("/login/", {"username": "dora", "password": PASSWORD})
+    assert ok.status_code == 302 and ok.headers["Location"] == "/"
+    assert Event.objects.filter(action="login", target="user:dora").count() == 1
+    for _ in range(5):
+        wrong = Client().post("/login/", {"username": "dora", "password": "not it at all"},
+                              REMOTE_ADDR="10.9.9.9")
+        assert wrong.status_code == 200 and b"not right" in wrong.content
+    refused = Client().post("/login/", {"username": "dora", "password": PASSWORD},
+                            REMOTE_ADDR="10.9.9.8")
+    assert refused.status_code == 429 and b"Too many failed sign-ins" in refused.content
+    # the address that failed is refused for any user name too
+    other = Client().post("/login/", {"username": "alice", "password": PASSWORD},
+                          REMOTE_ADDR="10.9.9.9")
+    assert other.status_code == 429
+    assert Event.objects.filter(action="login_failed", target="user:dora").count() == 6

@@ -12,7 +12,6 @@ learnt it before rating.
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from .. import __version__, codes
 from ..schema import INTERVIEWS
 from .chain import Verification, verify_events
 from .csvcells import write_csv
-from .models import Assignment, Event, Interview
+from .models import Event, Interview
 from .services import Actor, interview_content, record_export
 
 COLUMNS = list(INTERVIEWS.column_names)
@@ -213,7 +212,3 @@ def _check_manifest(path: Path) -> list[str]:
                                 "differs from the manifest's)")
             break
     return problems
-
-
-def today() -> _dt.date:
-    return _dt.datetime.now().date()

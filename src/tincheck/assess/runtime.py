@@ -163,6 +163,6 @@ def check_database() -> None:
     except DatabaseError as exc:
         raise AssessError(f"cannot open the study database ({str(exc).strip()})") from None
     if pending:
-        raise AssessError("the study database is not up to date: run "
-                          "`tincheck assess init` on a new folder, or `tincheck assess "
-                          "migrate DIR` after upgrading tincheck")
+        raise AssessError("the study database was made by another version of tincheck "
+                          "(its tables are not up to date); this version cannot open it "
+                          "yet: keep using the version that made it")

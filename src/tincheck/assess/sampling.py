@@ -25,6 +25,7 @@ SCHEDULE_COLUMNS = ("study_id", "timepoint", "months_after_end", "anchor", "wind
 IDENTIFIERS = ("study_id", "referral_id")
 SELECTIONS = ("sample", "reserve")
 ANCHORS = ("received", "ended")
+MAX_LENGTH = {"study_id": 40, "referral_id": 200, "stratum": 500}  # as the app stores them
 MAX_PROBLEMS = 20
 
 
@@ -150,13 +151,12 @@ def _check_sample(name, rows, problems) -> list[SampleRow]:
     out, seen_study, seen_referral, ranks = [], {}, {}, {}
     for number, row in rows:
         bad = len(problems)
-        for column in ("study_id", "referral_id", "stratum"):
+        for column, longest in MAX_LENGTH.items():
             value = row[column]
-            if not value or len(value) > (40 if column == "study_id" else 200 if column ==
-                                          "referral_id" else 500) or not _text_ok(value):
+            if not value or len(value) > longest or not _text_ok(value):
                 problems.append(Problem(name, number, column, None if column in IDENTIFIERS
                                         else value, f"a {column} of printable text (at most "
-                                        f"{40 if column == 'study_id' else 200 if column == 'referral_id' else 500} characters)"))
+                                        f"{longest} characters)"))
         for column, seen in (("study_id", seen_study), ("referral_id", seen_referral)):
             if row[column] in seen:
                 problems.append(Problem(name, number, column, None,

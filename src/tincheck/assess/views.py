@@ -42,13 +42,14 @@ def login_view(request):
     if request.user.is_authenticated and request.method == "GET":
         return HttpResponseRedirect(target or reverse("home"))
     form = LoginForm(request.POST or None)
-    message = None
+    message, status = None, 200
     if request.method == "POST" and form.is_valid():
         name, address = form.cleaned_data["username"].strip(), _address(request)
         if not services.login_allowed(name, address):
             services.record_login_failed(name, address, throttled=True)
             message = (f"Too many failed sign-ins. Wait {services.THROTTLE_MINUTES} minutes "
                        "and try again, or ask the study coordinator.")
+            status = 429
         else:
             user = auth.authenticate(request, username=name,
                                      password=form.cleaned_data["password"])
@@ -59,7 +60,6 @@ def login_view(request):
                 auth.login(request, user)
                 services.record_login(user, address)
                 return HttpResponseRedirect(target or reverse("home"))
-    status = 200 if message is None else 403 if "Too many" in message else 200
     return render(request, "assess/login.html", {"form": form, "message": message,
                                                  "next": target}, status=status)
 

@@ -8,8 +8,9 @@ Eligible interviews: assessor independent **and** blind (``any_assessor`` widens
 Second ratings (``second_rating``) never count towards an outcome: they serve only
 inter-rater agreement. Per referral and time point the latest eligible interview is
 used (by date, then interview_id). Interviews in which the assessor became unblinded
-(``unblinded``) count in the headline figures; the ``_blinded`` variants leave them out. B = referrals ended in the period with an eligible baseline interview
-in which at least one disorder is ``present`` (its index disorders). "Lost index
+(``unblinded``) count in the headline figures; the ``_blinded`` variants leave them out.
+B = referrals ended in the period with an eligible baseline interview in which at
+least one disorder is ``present`` (its index disorders). "Lost index
 diagnoses" at a time point: none of the index disorders is ``present`` there
 (subthreshold counts as lost; the strict variant needs ``absent``); an index disorder
 the later interview did not rate counts as not lost, and a missing interview counts as
