@@ -25,12 +25,6 @@ DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 PASSWORD = "a long enough pass phrase"
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/assess/" in str(item.fspath) and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group("assess"))
-
-
 @pytest.fixture(scope="session")
 def pg_cluster():
     """A running throwaway PostgreSQL cluster (stopped and removed at the end)."""

@@ -19,6 +19,10 @@ from tincheck.cli import app
 from .conftest import load, once, users
 from .helpers import synthetic_sample
 
+# one worker runs every test of the app: the studies and the PostgreSQL cluster
+# are built once per process
+pytestmark = pytest.mark.xdist_group("assess")
+
 pytest.importorskip("django")
 
 ACTIONS = 1000

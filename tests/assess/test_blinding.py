@@ -21,6 +21,10 @@ from tincheck.assess.sampling import SampleError, read_sample
 from .conftest import load, once, users
 from .helpers import interview_form, synthetic_sample
 
+# one worker runs every test of the app: the studies and the PostgreSQL cluster
+# are built once per process
+pytestmark = pytest.mark.xdist_group("assess")
+
 pytest.importorskip("django")
 
 SERVICE_SIDE = ("therapy_type", "therapist_id", "sessions", "end_reason", "phq9_last",

@@ -14,6 +14,10 @@ from tincheck.cli.assess import assess_app
 
 from ..conftest import REPO
 
+# one worker runs every test of the app: the studies and the PostgreSQL cluster
+# are built once per process
+pytestmark = pytest.mark.xdist_group("assess")
+
 DOC = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
 ASSESS_DOC = (REPO / "docs" / "assess.md").read_text(encoding="utf-8")
 SUBCOMMANDS = sorted(c.name for c in assess_app.registered_commands)

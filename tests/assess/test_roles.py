@@ -8,6 +8,10 @@ import pytest
 from .conftest import once
 from .helpers import interview_form, populated
 
+# one worker runs every test of the app: the studies and the PostgreSQL cluster
+# are built once per process
+pytestmark = pytest.mark.xdist_group("assess")
+
 pytest.importorskip("django")
 
 # URL name -> (roles allowed, method). Every pattern of urls.py must be listed here.

@@ -12,6 +12,10 @@ from tincheck.assess.sampling import SampleError, read_sample
 from .conftest import load
 from .sample_files import write_sample_files
 
+# one worker runs every test of the app: the studies and the PostgreSQL cluster
+# are built once per process
+pytestmark = pytest.mark.xdist_group("assess")
+
 pytest.importorskip("django")
 
 
