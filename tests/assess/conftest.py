@@ -83,7 +83,7 @@ def point_to(created, url: str | None = "unchanged") -> None:
     if url != "unchanged":
         _environment(url)
     if runtime._configured is None:
-        runtime.configure(created)
+        runtime.configure(created, allowed_hosts=("testserver",))  # Django's test client
     else:
         from asgiref.local import Local
         from django.conf import settings

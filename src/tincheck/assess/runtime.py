@@ -47,8 +47,7 @@ def database_settings(study: Study) -> dict:
 def settings_for(study: Study, *, https: bool = False,
                  allowed_hosts: tuple[str, ...] = ()) -> dict:
     """The Django settings of ``study`` (``https``: users reach the app over TLS)."""
-    hosts = list(dict.fromkeys(("127.0.0.1", "localhost", "[::1]", "testserver",
-                                *allowed_hosts)))
+    hosts = list(dict.fromkeys(("127.0.0.1", "localhost", "[::1]", *allowed_hosts)))
     return dict(
         DEBUG=False,
         SECRET_KEY=study.secret_key(),
