@@ -71,13 +71,22 @@ def test_init_makes_a_wal_database_and_errors_are_sentences(tmp_path):
     assert nothing.returncode == 2 and "is not a study folder" in nothing.stderr
 
 
-def test_synchronous_full_on_every_connection(study):
+def test_each_database_is_set_up_as_documented(study):
+    """SQLite: synchronous=FULL and foreign keys on every connection, WAL. PostgreSQL:
+    the append-only triggers, TRUNCATE included."""
     from django.db import connection
 
-    if connection.vendor != "sqlite":
-        pytest.skip("a SQLite setting")
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA synchronous")
-        assert cursor.fetchone()[0] == 2  # FULL
-        cursor.execute("PRAGMA foreign_keys")
-        assert cursor.fetchone()[0] == 1
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA synchronous")
+            assert cursor.fetchone()[0] == 2  # FULL
+            cursor.execute("PRAGMA foreign_keys")
+            assert cursor.fetchone()[0] == 1
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0] == "wal"
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
+                           "ORDER BY tgname")
+            assert [r[0] for r in cursor.fetchall()] == [
+                f"assess_{t}_{w}" for t in ("event", "interview", "rating")
+                for w in ("no_change", "no_truncate")]
