@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from tincheck.cli import app
 
-from .conftest import load, once, users
+from .conftest import load, users
 from .helpers import synthetic_sample
 
 # one worker runs every test of the app: the studies and the PostgreSQL cluster
@@ -28,10 +28,15 @@ pytest.importorskip("django")
 ACTIONS = 1000
 
 
-@pytest.fixture(scope="module")
-def busy(request, study, tmp_path_factory):
-    """Built once per database (see conftest.once)."""
-    return once(request, study, lambda: _busy(tmp_path_factory))
+def test_the_audit_trail(study, tmp_path_factory, tmp_path):
+    """One test per database, so that the 1,000 actions run once per database (whatever
+    worker runs the test)."""
+    busy = _busy(tmp_path_factory)
+    _chain_verifies_after_1000_random_actions(study, busy)
+    _update_delete_truncate_on_the_event_table_fail(study, busy)
+    _one_altered_byte_makes_verify_name_that_event(study, busy)
+    _an_altered_rating_is_named_by_verify(study, busy)
+    _a_manifest_names_the_chain_head_and_verify_checks_it(study, busy, tmp_path)
 
 
 def _busy(tmp_path_factory):
@@ -104,7 +109,7 @@ def _verify(study_folder, *extra):
     return CliRunner().invoke(app, ["assess", "verify", str(study_folder), *extra])
 
 
-def test_chain_verifies_after_1000_random_actions(study, busy):
+def _chain_verifies_after_1000_random_actions(study, busy):
     from tincheck.assess.exporting import verify
     from tincheck.assess.models import Event, Interview
 
@@ -120,7 +125,7 @@ def test_chain_verifies_after_1000_random_actions(study, busy):
     assert f"{report.chain.events} events verify" in result.output
 
 
-def test_update_delete_truncate_on_the_event_table_fail(study, busy):
+def _update_delete_truncate_on_the_event_table_fail(study, busy):
     from django.db import DatabaseError, connection, transaction
 
     statements = ["UPDATE assess_event SET actor = 'mallory' WHERE seq = 2",
@@ -159,7 +164,7 @@ def _bypass(sql: str, table: str) -> None:
                 cursor.execute(statement)
 
 
-def test_one_altered_byte_makes_verify_name_that_event(study, busy):
+def _one_altered_byte_makes_verify_name_that_event(study, busy):
     from django.db import connection
 
     from tincheck.assess.models import Event
@@ -201,7 +206,7 @@ def _alter_file_byte(path, old: str, new: str) -> None:
     path.write_bytes(data.replace(old.encode(), new.encode()))
 
 
-def test_an_altered_rating_is_named_by_verify(study, busy):
+def _an_altered_rating_is_named_by_verify(study, busy):
     from django.db import connection
 
     from tincheck.assess.models import Interview, Rating
@@ -221,7 +226,7 @@ def test_an_altered_rating_is_named_by_verify(study, busy):
     assert connection.vendor in ("sqlite", "postgresql")
 
 
-def test_a_manifest_names_the_chain_head_and_verify_checks_it(study, busy, tmp_path):
+def _a_manifest_names_the_chain_head_and_verify_checks_it(study, busy, tmp_path):
     runner = CliRunner()
     out = tmp_path / "interviews.csv"
     result = runner.invoke(app, ["assess", "export", str(study[0].folder), "--out", str(out)])

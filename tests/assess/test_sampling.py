@@ -7,7 +7,7 @@ import csv
 
 import pytest
 
-from tincheck.assess.sampling import SampleError, read_sample
+from tincheck.assess.sampling import SampleError, in_second_draw, read_sample
 
 from .conftest import load
 from .sample_files import write_sample_files
@@ -119,8 +119,6 @@ def test_loading_stores_reserves_inactive_and_a_reload_fills_in_windows(study, t
 
 
 def test_the_second_rating_draw_is_reproducible_and_near_its_share():
-    from tincheck.assess.services import in_second_draw
-
     drawn = [in_second_draw("seed", f"S{i:04d}", t, 0.15) for i in range(2000)
              for t in ("baseline", "end", "follow_up")]
     assert drawn == [in_second_draw("seed", f"S{i:04d}", t, 0.15) for i in range(2000)

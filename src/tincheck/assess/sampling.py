@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,3 +249,15 @@ def _check_schedule(name, rows, known, problems) -> list[ScheduleRow]:
         if len(problems) == bad:
             out.append(ScheduleRow(study_id, timepoint, months, anchor, dates[0], dates[1]))
     return out
+
+
+def in_second_draw(seed: str, study_id: str, timepoint: str, share: float) -> bool:
+    """Whether a scheduled interview is drawn for a second rating: SHA-256(seed:study_id:
+    timepoint), read as a number in [0, 1), is below ``share``. Reproducible,
+    independent of file order and of later reloads; the expected share is ``share``.
+
+    >>> in_second_draw("seed", "S0001", "baseline", 1.0), in_second_draw("s", "S1", "end", 0)
+    (True, False)
+    """
+    digest = hashlib.sha256(f"{seed}:{study_id}:{timepoint}".encode()).hexdigest()
+    return int(digest, 16) / 16 ** 64 < share

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import getpass
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -28,7 +27,7 @@ from .chain import GENESIS, canonical_json, entry_hash
 from .models import (DISORDERS, INSTRUMENTS, MODES, ROLES, UNBLINDED_HOW, USERNAME,
                      Assignment, Event, Interview, Linkage, Participant, Rating, User, Visit,
                      _service_write)
-from .sampling import SampleRow, ScheduleRow
+from .sampling import SampleRow, ScheduleRow, in_second_draw
 
 CHAIN_LOCK = 0x7431_6E63  # the advisory lock id of the chain on PostgreSQL
 LOCK_RETRIES = 5          # SQLite: retries after "database is locked" (busy timeout hit)
@@ -218,14 +217,6 @@ def record_logout(user: User) -> None:
 
 
 # ------------------------------------------------------------------ the sample
-
-def in_second_draw(seed: str, study_id: str, timepoint: str, share: float) -> bool:
-    """Whether a visit is drawn for a second rating: SHA-256(seed:study_id:timepoint),
-    read as a number in [0, 1), is below ``share``. Reproducible, independent of file
-    order and of later reloads; the expected share is exactly ``share``."""
-    digest = hashlib.sha256(f"{seed}:{study_id}:{timepoint}".encode()).hexdigest()
-    return int(digest, 16) / 16 ** 64 < share
-
 
 def load_sample(actor: Actor, sample: list[SampleRow], schedule: list[ScheduleRow], *,
                 share: float, seed: str, files: dict[str, str]) -> dict:
