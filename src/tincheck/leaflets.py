@@ -6,6 +6,11 @@ expect" page per treatment offered, and per problem where the data allow
 them with the ``report.json`` they come from and an index, and prints each to an A4
 PDF with the system's headless Chromium (:mod:`tincheck.printing`). Without Chromium
 the HTML pages are written alone and the result (and the index page) says so.
+
+The output folder is checked before any work (:func:`check_outputs`); every file is
+written whole (:mod:`tincheck.outputs`). A setting that cannot be used is a
+:class:`~tincheck.errors.SettingError`, a report.json that cannot be made into
+leaflets a :class:`~tincheck.report.leaflet.LeafletError`.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ from typing import Callable
 
 from . import printing
 from .auditing import Audit, audit
+from .errors import SettingError
 from .ingest import Dataset
-from .report import leaflet_text
 from .metrics.offered import ANY
+from .outputs import check_folder, write_text
+from .report import leaflet_text
 from .report.leaflet import MIN_PEOPLE, LeafletError, leaflets
 
 NO_CHROMIUM = leaflet_text.NO_PDF
@@ -42,8 +49,10 @@ class WrittenLeaflet:
 @dataclass(frozen=True)
 class LeafletFiles:
     """What :func:`leaflet` wrote: the leaflets, the index page, the report.json they
-    come from, the treatments offered to too few people for a page, and why there are
-    no PDFs (``pdf_note``, None when every page was printed or none was asked for)."""
+    come from, the treatments offered to too few people for a page, why there are
+    no PDFs (``pdf_note``, None when every page was printed or none was asked for), and
+    why there are no figures by treatment at all (``not_computed``, None when there
+    are: see :class:`~tincheck.report.leaflet.Leaflets`)."""
 
     folder: Path
     leaflets: tuple[WrittenLeaflet, ...]
@@ -51,6 +60,27 @@ class LeafletFiles:
     report_json: Path
     too_few: tuple[tuple[str, int | None], ...]
     pdf_note: str | None
+    not_computed: str | None = None
+
+
+def check_outputs(out: str | Path, option: str | None = None) -> Path:
+    """Check, before any work, that ``out`` can be the leaflets' folder (and its
+    ``index.html`` and ``report.json`` written); raises
+    :class:`~tincheck.errors.OutputError`, naming ``option`` when given (``--out``)."""
+    return check_folder(out, ("index.html", "report.json"), option=option)
+
+
+def check_settings(min_people: int, treatments) -> None:
+    """Refuse, before any work, a ``min_people`` under 1 or an unknown treatment
+    (:class:`~tincheck.errors.SettingError`)."""
+    if min_people < 1:
+        raise SettingError("min_people", min_people, "expected 1 or more (counts under 5 "
+                           "are suppressed whatever it is)")
+    known = {*leaflet_text.TREATMENTS, ANY}
+    unknown = sorted(set(treatments or ()) - known)
+    if unknown:
+        raise SettingError("treatment", ", ".join(unknown), "unknown treatment: expected "
+                           f"therapy types such as {', '.join(sorted(known))}")
 
 
 def _document(data, **audit_options) -> dict:
@@ -105,14 +135,8 @@ def leaflet(data, out: str | Path = "leaflet", *, min_people: int = MIN_PEOPLE,
     (0, ('any', 30))
     """
     step = progress or (lambda _: None)
-    known = {*leaflet_text.TREATMENTS, ANY}
-    unknown = sorted(set(treatments or ()) - known)
-    if unknown:
-        raise ValueError(f"unknown treatment {', '.join(unknown)}: expected therapy types "
-                         f"such as {', '.join(sorted(known))}")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} is a file: give a folder for the leaflets")
+    check_settings(min_people, treatments)
+    out = check_outputs(out)
     doc = _document(data, period=period, data_end=data_end, assessors=assessors,
                     usual_self_threshold=usual_self_threshold, engine=engine,
                     key_file=key_file, memory_limit=memory_limit, progress=progress)
@@ -121,13 +145,8 @@ def leaflet(data, out: str | Path = "leaflet", *, min_people: int = MIN_PEOPLE,
     if treatments:
         made = made.only(treatments)
     pages = made.pages
-    out.mkdir(parents=True, exist_ok=True)
-    report_json = out / "report.json"
-    report_json.write_text(json.dumps(doc, indent=2, allow_nan=False), encoding="utf-8")
-    htmls = {}
-    for page in pages:
-        htmls[page.key] = out / f"{page.key}.html"
-        htmls[page.key].write_text(page.html, encoding="utf-8")
+    report_json = write_text(out / "report.json", json.dumps(doc, indent=2, allow_nan=False))
+    htmls = {page.key: write_text(out / f"{page.key}.html", page.html) for page in pages}
     browser = printing.find_chromium(chromium) if pdf and pages else None
     note = NO_CHROMIUM if pdf and pages and browser is None else None
     pdfs: dict[str, Path] = {}
@@ -136,9 +155,9 @@ def leaflet(data, out: str | Path = "leaflet", *, min_people: int = MIN_PEOPLE,
             step(f"printing {page.key}.pdf ({i} of {len(pages)})")
             pdfs[page.key] = printing.print_pdf(htmls[page.key], out / f"{page.key}.pdf",
                                                 browser)
-    index = out / "index.html"
-    index.write_text(made.index_html({k: p.name for k, p in pdfs.items()}, note),
-                     encoding="utf-8")
+    index = write_text(out / "index.html",
+                       made.index_html({k: p.name for k, p in pdfs.items()}, note))
     written = tuple(WrittenLeaflet(p.key, p.therapy, p.problem, p.people, p.title,
                                    htmls[p.key], pdfs.get(p.key)) for p in pages)
-    return LeafletFiles(out, written, index, report_json, made.too_few, note)
+    return LeafletFiles(out, written, index, report_json, made.too_few, note,
+                        made.not_computed)

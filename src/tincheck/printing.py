@@ -6,7 +6,10 @@ CSS sets the paper: A4 for the leaflet). Chromium is found on the ``TINCHECK_CHR
 path, then as ``/usr/bin/chromium`` or on the ``PATH``; without it there is no PDF and
 the caller says so. Chromium runs with a fresh profile in a temporary folder, with its
 background networking, updates and sync switched off, and loads only the page's own
-file (the pages are self-contained: nothing to fetch).
+file (the pages are self-contained: nothing to fetch). Chromium prints into that
+temporary folder; the PDF is then written whole to its place
+(:func:`tincheck.outputs.write_bytes`), so a failed print leaves the earlier PDF, or
+none, never a broken one.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+from .outputs import write_bytes
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = ("--headless", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
@@ -51,16 +56,16 @@ def print_pdf(html: str | Path, pdf: str | Path, chromium: str | Path,
     """Print the page ``html`` (a file) to ``pdf`` with ``chromium``; returns ``pdf``.
 
     Raises :class:`PrintError` with the end of Chromium's messages when no PDF comes
-    out, and ``FileNotFoundError`` when ``html`` does not exist.
+    out, ``FileNotFoundError`` when ``html`` does not exist, and
+    :class:`~tincheck.errors.OutputError` when ``pdf`` cannot be written.
     """
     html, pdf = Path(html).resolve(), Path(pdf).resolve()
     if not html.is_file():
         raise FileNotFoundError(f"no page to print at {html}")
-    pdf.parent.mkdir(parents=True, exist_ok=True)
-    pdf.unlink(missing_ok=True)
-    with tempfile.TemporaryDirectory(prefix="tincheck-chromium-") as profile:
-        args = [str(chromium), *FLAGS, f"--user-data-dir={profile}",
-                f"--print-to-pdf={pdf}", html.as_uri()]
+    with tempfile.TemporaryDirectory(prefix="tincheck-chromium-") as folder:
+        printed = Path(folder) / "page.pdf"
+        args = [str(chromium), *FLAGS, f"--user-data-dir={Path(folder) / 'profile'}",
+                f"--print-to-pdf={printed}", html.as_uri()]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             args.insert(1, "--no-sandbox")  # Chromium's sandbox refuses to run as root
         try:
@@ -69,8 +74,9 @@ def print_pdf(html: str | Path, pdf: str | Path, chromium: str | Path,
         except subprocess.TimeoutExpired:
             raise PrintError(f"Chromium did not print {html.name} within {timeout:g} s") \
                 from None
-    if not pdf.is_file() or pdf.read_bytes()[:5] != b"%PDF-":
+        data = printed.read_bytes() if printed.is_file() else b""
+    if data[:5] != b"%PDF-":
         tail = " ".join((done.stderr or "").strip().splitlines()[-3:])
         raise PrintError(f"Chromium did not print {html.name} (exit {done.returncode}): "
                          f"{tail or 'no message'}")
-    return pdf
+    return write_bytes(pdf, data)

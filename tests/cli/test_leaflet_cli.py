@@ -74,7 +74,7 @@ def test_a_report_json_without_disclosure_control_is_refused(tmp_path, example_j
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--treatment", "talking_cure"], "unknown treatment talking_cure"),
+    (["--treatment", "talking_cure"], "--treatment 'talking_cure': unknown treatment"),
     (["--min-people", "0"], "--min-people"),
     (["--period", "2023-13-01:"], "dates must be YYYY-MM-DD"),
 ])
@@ -85,22 +85,40 @@ def test_bad_options_are_one_line_errors(tmp_path, args, message):
     assert "Traceback" not in result.output
 
 
-def test_an_output_path_that_is_a_file_is_an_error(tmp_path):
+def test_an_output_path_that_is_a_file_is_an_error_before_any_work(tmp_path, monkeypatch):
     target = tmp_path / "file"
     target.write_text("x")
-    result = run(EXAMPLE, "--out", str(target), "--no-pdf")
-    assert result.exit_code == 2 and "is a file" in result.output
+    # checked before the audit: a data folder that does not exist is never read
+    result = run(str(tmp_path / "no-such-data"), "--out", str(target), "--no-pdf")
+    assert result.exit_code == 2
+    assert " ".join(result.output.split()) == \
+        f"error: --out {target}: it is a file; a folder is expected here"
 
 
-def test_a_file_that_is_not_a_report_json_is_an_error(tmp_path):
-    bad = tmp_path / "notes.txt"
-    bad.write_text("not json")
-    result = run(str(bad), "--out", str(tmp_path / "l"), "--no-pdf")
-    assert result.exit_code == 2 and "not a report.json" in result.output
+def test_a_chromium_that_cannot_print_is_a_one_line_error(tmp_path, monkeypatch):
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\necho 'cannot open display' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    result = run(EXAMPLE, "--out", str(tmp_path / "l"), "--min-people", "1",
+                 "--chromium", str(fake))
+    assert result.exit_code == 2, result.output
+    assert " ".join(result.output.split()).endswith(
+        "error: Chromium did not print any.html (exit 1): cannot open display")
+    assert "Traceback" not in result.output
 
 
-def test_help_has_a_summary_and_an_example():
-    result = CliRunner().invoke(app, ["leaflet", "--help"], terminal_width=200)
-    assert result.exit_code == 0
-    assert "What to expect" in result.output
-    assert "Example: tincheck leaflet my-service/ --out leaflet/" in result.output
+def test_without_end_dates_the_leaflets_narrow_to_none_and_say_why(tmp_path):
+    from ..ingest.folders import copy_example, drop_column
+
+    folder = copy_example(tmp_path / "data")
+    drop_column(folder, "referrals", "ended_date")  # absent optional data: no figures
+    out = tmp_path / "l"
+    result = run(str(folder), "--out", str(out), "--no-pdf", "--min-people", "1")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "Wrote 0 leaflet(s)" in said
+    assert ("note No figures by treatment offered, because referrals.csv has no "
+            "ended_date column.") in said
+    index = " ".join((out / "index.html").read_text(encoding="utf-8").split())
+    assert ("No page could be made: the audit could not work out what happened to people, "
+            "because referrals.csv has no ended_date column.") in index

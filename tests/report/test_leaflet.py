@@ -243,18 +243,97 @@ def test_too_few_interviews_are_said_under_what_we_do_not_know(synthetic):
             leaflet_text.NO_INTERVIEWS_HERE in text(unknown)
 
 
-def test_without_interviews_the_page_says_nobody_was_checked(synthetic):
-    _, doc = synthetic
-    without = copy.deepcopy(doc)
-    without["data"]["tables_supplied"].remove("interviews")
-    page = render(without)["gsh_book.html"]
+def narrowed(tmp_path, removed: dict[str, str]):
+    """Leaflets (min_people 1) of the example service with optional data removed: a
+    table ("drop" its file) or a column ("drop" it, or "blank" every cell)."""
+    from ..ingest.folders import copy_example, drop_column, read_rows, write_rows
+
+    tables = {item for item in removed if "." not in item}
+    folder = copy_example(tmp_path / "data", tables=[
+        t for t in ("referrals", "appointments", "measures", "interviews", "therapists",
+                    "costs") if t not in tables])
+    for item, how in removed.items():
+        if "." not in item:
+            continue
+        table, column = item.split(".")
+        if how == "drop":
+            drop_column(folder, table, column)
+        else:
+            header, rows = read_rows(folder / f"{table}.csv")
+            for row in rows:
+                row[header.index(column)] = ""
+            write_rows(folder / f"{table}.csv", header, rows)
+    made = tincheck.leaflet(folder, tmp_path / "out", pdf=False, min_people=1)
+    return made, json.loads(made.report_json.read_text(encoding="utf-8"))
+
+
+def unknown_items(page: str) -> list[str]:
+    section = re.search(r'<section id="unknown".*?</section>', page, re.S)[0]
+    return [text(li) for li in re.findall(r"<li>(.*?)</li>", section, re.S)]
+
+
+def test_without_interviews_the_figures_are_withheld_and_the_page_says_nobody_was_checked(
+        tmp_path, example):
+    made, doc = narrowed(tmp_path, {"interviews": "drop"})
+    # report.json withholds the interview columns (not counts of 0), and says why
+    for row in doc["tables"][OUTCOMES]:
+        assert row["diagnosed"] is None and row["lost_diagnosis_rate"] is None
+        assert row["usual_self_rated"] is None and row["usual_self_rate"] is None
+    assert interviews_missing(doc) and not interviews_missing(example[1])
+    page = pages(made)["any"]
     assert 'id="lost_diagnosis"' not in page and 'id="usual_self"' not in page
-    assert leaflet_text.NO_INTERVIEWS in text(page)
-    # the same when report.json lists the interview figures as not computed
-    listed = copy.deepcopy(doc)
-    listed["not_computed"] = [{"id": "diagnostic.lost_index_end_itt", "reason": "no table"}]
-    assert interviews_missing(listed)
-    assert leaflet_text.NO_INTERVIEWS in text(render(listed)["gsh_book.html"])
+    assert leaflet_text.NO_INTERVIEWS in unknown_items(page)
+    assert leaflet_text.NO_USUAL_SELF_RECORDED not in unknown_items(page)
+    # the rest of the page is as with interviews
+    assert 'id="finished"' in page and 'id="finished"' in pages(example[0])["any"]
+    for html in pages(made).values():
+        check_numbers(html, doc, 1)
+
+
+@pytest.mark.parametrize("how", ["drop", "blank"])
+def test_without_usual_self_ratings_only_that_figure_is_withheld(tmp_path, example, how):
+    made, doc = narrowed(tmp_path, {"interviews.usual_self_pct": how})
+    [entry] = doc["not_computed"]
+    assert entry["columns"] == {OUTCOMES: ["usual_self_rated", "usual_self", "usual_self_rate",
+                                           "usual_self_ci_low", "usual_self_ci_high"]}
+    full = {(r["therapy"], r["problem"]): r for r in example[1]["tables"][OUTCOMES]}
+    for row in doc["tables"][OUTCOMES]:
+        assert row["usual_self_rate"] is None and row["usual_self_rated"] is None
+        # loss of diagnosis is unchanged
+        assert row["diagnosed"] == full[(row["therapy"], row["problem"])]["diagnosed"]
+    page = pages(made)["any"]
+    assert 'id="usual_self"' not in page and 'id="lost_diagnosis"' in page
+    assert leaflet_text.NO_USUAL_SELF_RECORDED in unknown_items(page)
+    assert leaflet_text.NO_INTERVIEWS not in unknown_items(page)
+
+
+def test_without_treatment_types_problems_or_media_the_page_says_what_is_not_known(
+        tmp_path):
+    made, doc = narrowed(tmp_path, {"appointments.therapy_type": "drop",
+                                    "referrals.problem_descriptor": "blank"})
+    assert set(doc["data"]["optional_absent"]) == {
+        "appointments.therapy_type", "referrals.problem_descriptor"}
+    # no problem: only the page about every referral, for all problems together
+    assert [p.key for p in made.leaflets] == ["any"]
+    page = pages(made)["any"]
+    items = unknown_items(page)
+    assert leaflet_text.NO_TREATMENT_TYPES in items and leaflet_text.NO_PROBLEMS in items
+    # the sessions of the treatment offered cannot be told from others: withheld, and said
+    assert doc["tables"][SESSIONS] == []
+    facts = re.search(r'<ul class="facts">(.*?)</ul>', page, re.S)[1]
+    assert text(facts) == leaflet_text.NO_SESSION_TYPES
+    check_numbers(page, doc, 1)
+
+
+def test_sessions_of_no_recorded_medium_are_said_so(synthetic):
+    _, doc = synthetic
+    unknown = copy.deepcopy(doc)
+    for row in unknown["tables"][SESSIONS]:
+        for key in [k for k in row if k.startswith("medium_") and k.endswith("_rate")]:
+            row[key] = 1.0 if key == "medium_unknown_rate" else 0.0
+    facts = re.search(r'<ul class="facts">(.*?)</ul>', render(unknown)["gsh_book.html"],
+                      re.S)[1]
+    assert leaflet_text.NO_MEDIUM in text(facts) and "Most sessions were" not in text(facts)
 
 
 def test_a_figure_on_too_few_people_is_withheld_and_the_page_says_why(synthetic):

@@ -8,20 +8,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..engine import EngineUnavailable
-from ..ingest import DataError
+from ..leaflets import check_outputs, check_settings
 from ..leaflets import leaflet as write_leaflets
-from ..printing import PrintError
-from ..pseudonymise import PseudonymKeyError
 from ..report import leaflet_text
 from ..report.leaflet import treatment_of
 from . import app
-from .output import console, errors, print_report, steps
+from .output import console, steps
 
 
 @app.command()
 def leaflet(
-    data: Path = typer.Argument(..., help="The service's data folder, or a report.json "
+    data: Path = typer.Argument(..., metavar="DATA_DIR", help="The service's data folder, or a report.json "
                                 "written by tincheck audit (with disclosure control)."),
     out: Path = typer.Option(Path("leaflet"), "--out",
                              help="Folder for the leaflets (HTML and PDF), index.html and "
@@ -60,21 +57,15 @@ def leaflet(
 
     Example: tincheck leaflet my-service/ --out leaflet/
     """
-    try:
-        with steps() as step:
-            made = write_leaflets(
-                data, out, min_people=min_people, pdf=not no_pdf, chromium=chromium,
-                treatments=treatment or None, period=period, data_end=data_end,
-                assessors=assessors, usual_self_threshold=usual_self_threshold,
-                key_file=key_file, memory_limit=memory_limit, progress=step)
-    except DataError as exc:
-        errors.print(f"[red]The data has errors[/red]: {exc.report.error_count}. "
-                     "Fix them and run again:")
-        print_report(exc.report)
-        raise typer.Exit(2) from None
-    except (PseudonymKeyError, ValueError, EngineUnavailable, PrintError) as exc:
-        errors.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
-        raise typer.Exit(2) from None
+    # before any work: settings and the output folder (problems fail in cli/failure.py)
+    check_settings(min_people, treatment)
+    check_outputs(out, option="--out")
+    with steps() as step:
+        made = write_leaflets(
+            data, out, min_people=min_people, pdf=not no_pdf, chromium=chromium,
+            treatments=treatment or None, period=period, data_end=data_end,
+            assessors=assessors, usual_self_threshold=usual_self_threshold,
+            key_file=key_file, memory_limit=memory_limit, progress=step)
     table = Table(title=f"Leaflets (no figure from fewer than {min_people} people)",
                   title_justify="left", header_style="bold")
     for column in ("treatment", "for", "people offered it", "files"):
@@ -89,6 +80,9 @@ def leaflet(
         names = ", ".join(treatment_of(t).name for t, _ in made.too_few)
         console.print(f"No leaflet (too few people): {escape(names)}", highlight=False,
                       soft_wrap=True)
+    if made.not_computed:
+        console.print(f"[yellow]note[/yellow] No figures by treatment offered, because "
+                      f"{escape(made.not_computed)}.", highlight=False, soft_wrap=True)
     if made.pdf_note:
         console.print(f"[yellow]warning[/yellow] {escape(made.pdf_note)}", highlight=False)
     console.print(f"Wrote {len(made.leaflets)} leaflet(s), {made.index.name} and "

@@ -22,6 +22,8 @@ depression F41.2 included, as ICD-10 files it under F41):
   official flag, over everyone offered: unknown counts as not recovered), reliably
   deteriorated, and (over those interviewed) lost their index diagnoses at the end
   interview and rated themselves back to their usual self;
+  Without an interviews table (or a usual-self column) those columns are withheld
+  (``None``: :data:`INTERVIEW_COLUMNS`, :data:`USUAL_SELF_COLUMNS`), not counts of 0;
 - :data:`SESSIONS` (``delivery.sessions_by_treatment_offered``): the sessions of the
   offered treatment itself (attended treatment contacts of that therapy type): how many
   per person (median and quartiles), by what medium, with whom (therapist role), and
@@ -199,6 +201,17 @@ OUTCOME_COUNTS = (
     "all_referred", "referred", "never_started", "started", "finished", "recovered",
     "eligible", "deteriorated", "stepped_up", "diagnosed", "end_interviewed",
     "lost_diagnosis", "usual_self_rated", "usual_self")
+
+
+def _rate_columns(*rates: str) -> tuple[str, ...]:
+    return tuple(f"{r}{sfx}" for r in rates for sfx in ("_rate", "_ci_low", "_ci_high"))
+
+
+# The columns resting on interviews, withheld (None) when there are none
+# (tincheck.metrics.needs), rather than published as counts of zero
+USUAL_SELF_COLUMNS = ("usual_self_rated", "usual_self", *_rate_columns("usual_self"))
+INTERVIEW_COLUMNS = ("diagnosed", "end_interviewed", "lost_diagnosis",
+                     *_rate_columns("lost_diagnosis"), *USUAL_SELF_COLUMNS)
 
 table(OUTCOMES, "What happened to the people offered each treatment", _outcomes,
       "Referrals ended in the period, by the treatment offered (the therapy type of the "

@@ -17,6 +17,14 @@ as published (rounded to 5). No page, and no interview figure, rests on fewer th
 reach it (:func:`enough`). A figure disclosure control suppressed is withheld, and the
 page says so; interview figures on too few people are left out, and "What we do not
 know" says so, as plainly as it says when there are no independent interviews at all.
+
+Absent optional data narrows the leaflets, never stops them: report.json withholds
+the interview columns when there is no interviews table (and the usual-self ones
+without a usual-self rating: its ``not_computed`` entries name them), and lists
+absent columns in ``data.optional_absent``; each page then says what is not known
+(no independent check, no usual-self rating, which treatment each person was offered,
+which problem each had, how sessions were given), and when the figures by treatment
+were not computed at all the index says why.
 Besides a page per treatment, a page about the service as a whole (``any``: every
 referral, whatever it was offered) comes first.
 
@@ -52,7 +60,6 @@ FIGURE_COLUMNS = {
     "lost_diagnosis": ("lost_diagnosis_rate", "diagnosed"),
     "usual_self": ("usual_self_rate", "usual_self_rated"),
 }
-INTERVIEW_FIGURES = ("lost_diagnosis", "usual_self")
 
 CSS = """
 :root { --ink:#1b1b1b; --muted:#4a4a4a; --rule:#c8c8c8; --on:#12355b; --off:#ffffff;
@@ -222,12 +229,16 @@ class LeafletPage:
 
 @dataclass(frozen=True)
 class Leaflets:
-    """Every leaflet of a report.json document, and what was not written and why."""
+    """Every leaflet of a report.json document, and what was not written and why:
+    ``too_few`` (treatments offered to too few people, with the people as published)
+    and ``not_computed`` (why report.json has no figures by treatment at all, e.g. the
+    referrals have no end date; None when it has them)."""
 
     pages: tuple[LeafletPage, ...]
     too_few: tuple[tuple[str, int | None], ...]  # (therapy, people as published)
     min_people: int
     doc: dict
+    not_computed: str | None = None
 
     def only(self, therapies) -> Leaflets:
         """These leaflets less those of treatments not in ``therapies``."""
@@ -249,6 +260,53 @@ def _check(doc: dict) -> None:
         raise LeafletError(f"this report.json has no figures by treatment offered "
                            f"({OUTCOMES}): it was written by an older tincheck; audit the "
                            "data again")
+
+
+def withheld(doc: dict) -> dict[str, str]:
+    """The columns of the outcomes-by-treatment table that report.json withholds for
+    absent optional data (its ``not_computed`` entries), each with why.
+
+    >>> withheld({"not_computed": [{"why": "no interviews file was supplied",
+    ...     "columns": {OUTCOMES: ["usual_self_rate"]}}]})
+    {'usual_self_rate': 'no interviews file was supplied'}
+    """
+    out: dict[str, str] = {}
+    for entry in doc.get("not_computed") or ():
+        for column in (entry.get("columns") or {}).get(OUTCOMES, ()):
+            out.setdefault(column, entry.get("why", ""))
+    return out
+
+
+def absent(doc: dict, item: str) -> bool:
+    """Whether report.json lists ``item`` ("table.column") as absent optional data."""
+    return item in (doc.get("data", {}).get("optional_absent") or {})
+
+
+def interviews_missing(doc: dict) -> bool:
+    """Whether the audit had no interviews: report.json withholds the interview figures
+    by treatment as not computed (or, written before it said so, lists no interviews
+    table among the tables supplied)."""
+    if "lost_diagnosis_rate" in withheld(doc):
+        return True
+    return "interviews" not in doc.get("data", {}).get("tables_supplied", ("interviews",))
+
+
+def usual_self_missing(doc: dict) -> bool:
+    """Whether no usual-self rating was recorded (the figure withheld as not computed)."""
+    return interviews_missing(doc) or "usual_self_rate" in withheld(doc)
+
+
+def _withheld_table(doc: dict, table_id: str) -> str | None:
+    """Why report.json withholds a whole table for absent data (None when it does not)."""
+    for entry in doc.get("not_computed") or ():
+        if table_id in (entry.get("metrics") or ()):
+            return entry.get("why") or None
+    return None
+
+
+def _not_computed(doc: dict) -> str | None:
+    """Why report.json has no figures by treatment offered, when it has none."""
+    return None if doc["tables"][OUTCOMES] else _withheld_table(doc, OUTCOMES)
 
 
 def _rows(doc: dict) -> dict[tuple[str, str], Row]:
@@ -287,7 +345,7 @@ def leaflets(doc: dict, min_people: int = MIN_PEOPLE) -> Leaflets:
     pages.sort(key=lambda p: (p.therapy != ANY, -rows[(p.therapy, ALL)].outcomes["referred"],
                               p.therapy, (ALL, *PROBLEMS).index(p.problem)))
     too_few.sort(key=lambda t: (-(t[1] or 0), t[0]))
-    return Leaflets(tuple(pages), tuple(too_few), min_people, doc)
+    return Leaflets(tuple(pages), tuple(too_few), min_people, doc, _not_computed(doc))
 
 
 def render(doc: dict, min_people: int = MIN_PEOPLE) -> dict[str, str]:
@@ -325,7 +383,7 @@ def _page(doc: dict, rows: dict, row: Row, min_people: int) -> LeafletPage:
     body = [
         f"<header>{banner}{''.join(head)}</header>",
         _section("what", text.WHAT_IT_OFFERS if row.therapy == ANY else text.WHAT_IT_IS,
-                 _what_it_is(rows, row, treatment)),
+                 _what_it_is(doc, rows, row, treatment)),
         _section("numbers", text.OUT_OF_100, _numbers(doc, rows, row, min_people)),
         _section("unknown", text.NOT_KNOWN_HEADING, _not_known(doc, row, min_people)),
         _section("source", text.SOURCE_HEADING, _source(doc, min_people)),
@@ -343,13 +401,13 @@ def _section(id: str, heading: str, blocks: list[str]) -> str:
             f'</h2>{"".join(blocks)}</section>')
 
 
-def _what_it_is(rows: dict, row: Row, treatment: text.Treatment) -> list[str]:
+def _what_it_is(doc: dict, rows: dict, row: Row, treatment: text.Treatment) -> list[str]:
     step = STEP_OF.get(row.therapy, "")
     what = " ".join((*treatment.what, text.ALSO_CALLED.format(also=treatment.also)))
     blocks = [f"<p>{esc(what)}</p>"]
     if step in text.STEP:
         blocks.append(f"<p>{esc(text.STEP[step])}</p>")
-    facts = [*_sessions_facts(row), *_share_facts(row, "medium", text.MEDIA),
+    facts = [*_sessions_facts(doc, row), *_share_facts(row, "medium", text.MEDIA),
              *_role_facts(row), *_minutes_fact(row)]
     if (step == "low" or row.therapy == ANY) and \
             row.outcomes.get("stepped_up_rate") is not None:
@@ -380,8 +438,10 @@ def _offered_mix(rows: dict, row: Row) -> list[str]:
             '<ul class="mix">' + "".join(f"<li>{e}</li>" for e in entries) + "</ul>"]
 
 
-def _sessions_facts(row: Row) -> list[str]:
+def _sessions_facts(doc: dict, row: Row) -> list[str]:
     s = row.sessions
+    if not doc["tables"][SESSIONS] and _withheld_table(doc, SESSIONS):
+        return [esc(text.NO_SESSION_TYPES)]
     if s.get("sessions_median") is None:
         return [esc(text.NO_SESSIONS)]
     # true of whole sessions whatever the rounding: a median m means half had m or
@@ -402,6 +462,8 @@ def _share_facts(row: Row, prefix: str, names: dict) -> list[str]:
     shares = _shares(row, prefix, names)
     if not shares:
         return []
+    if [c for c, _, _ in shares] == ["unknown"]:
+        return [esc(text.NO_MEDIUM)]
     (code, column, top), rest = shares[0], shares[1:]
     if in_100(top) == 100:
         return [_fill(text.ALL_BY, medium=esc(names[code]))]
@@ -462,27 +524,15 @@ def _numbers(doc: dict, rows: dict, row: Row, min_people: int) -> list[str]:
     return blocks
 
 
-def interviews_missing(doc: dict) -> bool:
-    """Whether the audit had no interviews table (or says it computed no interview
-    figures, in a ``not_computed`` list of ids or entries naming them)."""
-    if "interviews" not in doc.get("data", {}).get("tables_supplied", ("interviews",)):
-        return True
-    for entry in doc.get("not_computed") or ():
-        named = entry if isinstance(entry, str) else " ".join(
-            str(v) for v in (entry.values() if isinstance(entry, dict) else [entry]))
-        if "diagnostic." in named or named.strip() == "interviews":
-            return True
-    return False
-
-
 def _figure(doc: dict, row: Row, key: str, min_people: int) -> str:
     words = text.FIGURES[key]
     rate_column, base_column = FIGURE_COLUMNS[key]
     base = row.outcomes.get(base_column)
     rate = row.outcomes.get(rate_column)
     stem = rate_column[:-len("_rate")]
-    if key in INTERVIEW_FIGURES and interviews_missing(doc):
-        return ""  # said once, under "what we do not know"
+    if key == "lost_diagnosis" and interviews_missing(doc) or \
+            key == "usual_self" and usual_self_missing(doc):
+        return ""  # not computed: said once, under "what we do not know"
     threshold = doc.get("settings", {}).get("usual_self_threshold")
     means = [_fill(m, threshold=_data(f"{threshold:g}", "settings|usual_self_threshold",
                                       threshold)) if "{threshold}" in m else esc(m)
@@ -537,8 +587,14 @@ def _not_known(doc: dict, row: Row, min_people: int) -> list[str]:
             items.append(esc(text.NO_INTERVIEWS_HERE))
         elif not enough(diagnosed, min_people):
             items.append(esc(text.FEW_INTERVIEWS))
-        if enough(diagnosed, min_people) and not enough(rated, min_people):
+        if usual_self_missing(doc):
+            items.append(esc(text.NO_USUAL_SELF_RECORDED))
+        elif enough(diagnosed, min_people) and not enough(rated, min_people):
             items.append(esc(text.NO_USUAL_SELF))
+    if row.therapy == ANY and absent(doc, "appointments.therapy_type"):
+        items.append(esc(text.NO_TREATMENT_TYPES))
+    if row.problem == ALL and absent(doc, "referrals.problem_descriptor"):
+        items.append(esc(text.NO_PROBLEMS))
     items += [esc(text.HOW_LONG), esc(text.NOT_A_TEST), esc(text.NOT_ALIKE)]
     return ['<ul class="plain">' + "".join(f"<li>{i}</li>" for i in items) + "</ul>",
             f"<p>{esc(text.ASK)}</p>"]
@@ -610,6 +666,8 @@ def render_index(made: Leaflets, pdfs: dict[str, str], note: str | None) -> str:
         blocks.append('<table class="index"><thead><tr><th scope="col">Treatment</th>'
                       '<th scope="col">For</th><th scope="col">People offered it</th></tr>'
                       f'</thead><tbody>{"".join(rows)}</tbody></table>')
+    elif made.not_computed:
+        blocks.append(f"<p>{_fill(text.INDEX_NOT_COMPUTED, why=esc(made.not_computed))}</p>")
     else:
         blocks.append(f"<p>{_fill(text.INDEX_NONE, min_people=min_people)}</p>")
     if made.too_few:

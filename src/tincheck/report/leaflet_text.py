@@ -209,7 +209,10 @@ MIX_WITH = "Sessions were with {role} ({x} in 100)."
 STEPPED_UP = ("{x} in 100 people who started were later moved on to a talking therapy "
               "with a trained therapist.")
 NO_SESSIONS = "We cannot say how the sessions went, as too few people had them."
+NO_SESSION_TYPES = ("The records do not say which kind of help each session gave. So we "
+                    "cannot say how many sessions people had.")
 NO_ROLE = "The records do not say who gave the sessions."
+NO_MEDIUM = "The records do not say if sessions were face to face, by phone or online."
 
 OUT_OF_100 = "Out of 100 people referred like you"
 LIKE_YOU = ("By people like you we mean the {n} people who were offered this here, and "
@@ -306,6 +309,12 @@ FEW_INTERVIEWS = ("Too few of the people offered this were checked by an outside
                   "for us to say how many no longer had the problem.")
 NO_USUAL_SELF = ("We do not know how many felt back to their usual self. Too few people "
                  "were asked.")
+NO_USUAL_SELF_RECORDED = ("We do not know how many felt back to their usual self. The "
+                          "records do not say what people told the expert about this.")
+NO_TREATMENT_TYPES = ("The records do not say which kind of help each person was offered. "
+                      "So we cannot say what happened with each kind.")
+NO_PROBLEMS = ("The records do not say what problem each person had. So these numbers are "
+               "for all problems together.")
 HOW_LONG = "These numbers are about the end of treatment. They do not say how long the "\
     "change lasts."
 NOT_A_TEST = ("They do not show what would have happened with no treatment, or with a "
@@ -336,6 +345,8 @@ INDEX_INTRO = ("Each page tells people who are offered a treatment what it is, a
 INDEX_NOT_WRITTEN = "No page was made for these, as fewer than {min_people} people were "\
     "offered them:"
 INDEX_NONE = "No page could be made: no treatment was offered to {min_people} people or more."
+INDEX_NOT_COMPUTED = ("No page could be made: the audit could not work out what happened "
+                      "to people, because {why}.")
 
 # A sample value for every field, for the reading-level test.
 SAMPLES = {
@@ -346,6 +357,7 @@ SAMPLES = {
     "n": "1,235", "role": ROLES["pwp"],
     "min_people": "30", "threshold": "90", "start": "1 April 2023",
     "end": "31 March 2024", "date": "5 January 2026", "version": "0.1.0",
+    "why": "the ended_date column of referrals.csv is empty",
 }
 
 
