@@ -95,6 +95,10 @@ def test_screenshots_desktop_and_phone_are_kept(browser, written):  # noqa: F811
     ARTIFACTS.mkdir(exist_ok=True)
     for key in ("gsh_book", "any"):
         page = browser.new_page()
+        messages, requests = [], []
+        page.on("console", lambda m: messages.append((m.type, m.text)))
+        page.on("pageerror", lambda e: messages.append(("error", str(e))))
+        page.on("request", lambda r: requests.append(r.url))
         page.goto(written[key].html.as_uri(), wait_until="load")
         page.screenshot(path=str(ARTIFACTS / f"leaflet-{key}-desktop.png"), full_page=True)
         page.set_viewport_size(PHONE)
@@ -103,6 +107,9 @@ def test_screenshots_desktop_and_phone_are_kept(browser, written):  # noqa: F811
         path = ARTIFACTS / f"leaflet-{key}-phone.png"
         page.screenshot(path=str(path), full_page=True)
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        # on both sizes: no console error or warning, no request beyond the file itself
+        assert [m for m in messages if m[0] in ("error", "warning")] == [], (key, messages)
+        assert requests == [written[key].html.as_uri()], (key, requests)
         page.close()
 
 
