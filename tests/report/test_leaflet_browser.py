@@ -35,7 +35,7 @@ def written(tmp_path_factory):
     folder = generate(tmp_path_factory.mktemp("leaflet") / "service", referrals=6_000,
                       seed=5, services=1)
     made = tincheck.leaflet(folder, tmp_path_factory.mktemp("leaflets"),
-                            treatments=["gsh_book", "any"], chromium=CHROMIUM)
+                            treatments=["gsh_book", "cbt", "any"], chromium=CHROMIUM)
     assert made.pdf_note is None and all(p.pdf for p in made.leaflets)
     return {p.key: p for p in made.leaflets}
 
@@ -113,12 +113,15 @@ def test_screenshots_desktop_and_phone_are_kept(browser, written):  # noqa: F811
         page.close()
 
 
-def test_the_pdf_is_a4_in_at_most_two_pages_and_its_first_page_is_kept(written):
-    pdf = written["gsh_book"].pdf.read_bytes()
-    assert pdf[:5] == b"%PDF-"
-    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
-    assert boxes and all((round(float(w)), round(float(h))) == A4_POINTS for w, h in boxes)
-    assert 1 <= len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) <= 2
+def test_every_pdf_is_a4_in_at_most_two_pages_and_its_first_page_is_kept(written):
+    assert len(written) >= 7  # the service, gsh_book and cbt, each by problem too
+    for key, leaflet in written.items():
+        pdf = leaflet.pdf.read_bytes()
+        assert pdf[:5] == b"%PDF-"
+        boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+        assert boxes and all((round(float(w)), round(float(h))) == A4_POINTS
+                             for w, h in boxes), key
+        assert 1 <= len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) <= 2, key
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
         _unavailable("pdftoppm is not installed (apt-get install poppler-utils; `make test` "

@@ -111,9 +111,9 @@ table.index td.num { text-align: right; font-variant-numeric: tabular-nums; }
   figure.figure svg.icons { width: 6.5rem; }
   .statement .big { font-size: 1.6rem; }
 }
-@page { size: A4; margin: 11mm 12mm; }
+@page { size: A4; margin: 10mm 11mm; }
 @media print {
-  body { font-size: 9.6pt; line-height: 1.35; }
+  body { font-size: 9.4pt; line-height: 1.32; }
   main { max-width: none; padding: 0; }
   h1 { font-size: 18pt; }
   h2 { font-size: 12pt; margin: .7rem 0 .3rem; break-after: avoid; page-break-after: avoid; }
