@@ -24,6 +24,7 @@ from . import printing
 from .auditing import Audit, audit
 from .errors import SettingError
 from .ingest import Dataset
+from .metrics.needs import sentence
 from .metrics.offered import ANY
 from .outputs import check_folder, write_text
 from .report import leaflet_text
@@ -52,7 +53,9 @@ class LeafletFiles:
     come from, the treatments offered to too few people for a page, why there are
     no PDFs (``pdf_note``, None when every page was printed or none was asked for), and
     why there are no figures by treatment at all (``not_computed``, None when there
-    are: see :class:`~tincheck.report.leaflet.Leaflets`)."""
+    are: see :class:`~tincheck.report.leaflet.Leaflets`), and what the audit left out
+    for absent optional data (``notes``: one sentence per ``not_computed`` entry of
+    report.json, as ``tincheck audit`` prints them)."""
 
     folder: Path
     leaflets: tuple[WrittenLeaflet, ...]
@@ -61,6 +64,7 @@ class LeafletFiles:
     too_few: tuple[tuple[str, int | None], ...]
     pdf_note: str | None
     not_computed: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 def check_outputs(out: str | Path, option: str | None = None) -> Path:
@@ -159,5 +163,6 @@ def leaflet(data, out: str | Path = "leaflet", *, min_people: int = MIN_PEOPLE,
                        made.index_html({k: p.name for k, p in pdfs.items()}, note))
     written = tuple(WrittenLeaflet(p.key, p.therapy, p.problem, p.people, p.title,
                                    htmls[p.key], pdfs.get(p.key)) for p in pages)
+    notes = tuple(sentence(entry) for entry in doc.get("not_computed") or ())
     return LeafletFiles(out, written, index, report_json, made.too_few, note,
-                        made.not_computed)
+                        made.not_computed, notes)

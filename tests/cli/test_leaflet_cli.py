@@ -119,6 +119,8 @@ def test_without_end_dates_the_leaflets_narrow_to_none_and_say_why(tmp_path):
     assert "Wrote 0 leaflet(s)" in said
     assert ("note No figures by treatment offered, because referrals.csv has no "
             "ended_date column.") in said
+    # what the audit left out, as tincheck audit prints it
+    assert "note Not computed: every figure over ended referrals" in said
     index = " ".join((out / "index.html").read_text(encoding="utf-8").split())
     assert ("No page could be made: the audit could not work out what happened to people, "
             "because referrals.csv has no ended_date column.") in index

@@ -80,6 +80,8 @@ def leaflet(
         names = ", ".join(treatment_of(t).name for t, _ in made.too_few)
         console.print(f"No leaflet (too few people): {escape(names)}", highlight=False,
                       soft_wrap=True)
+    for note in made.notes:
+        console.print(f"[yellow]note[/yellow] {escape(note)}", highlight=False, soft_wrap=True)
     if made.not_computed:
         console.print(f"[yellow]note[/yellow] No figures by treatment offered, because "
                       f"{escape(made.not_computed)}.", highlight=False, soft_wrap=True)
