@@ -16,10 +16,11 @@ RATES = (("never_started", "Never started"), ("finished", "Finished a course"),
          ("usual_self", "Back to usual self (rated)"))
 
 
-def _rate(row: dict, stem: str) -> str:
+def _rate(row: dict, stem: str, withheld: set[str]) -> str:
     rate = row.get(f"{stem}_rate")
     if rate is None:
-        return "*" if row.get("suppressed") else DASH
+        # not computed for absent data (report.json not_computed): not a small count
+        return "*" if row.get("suppressed") and f"{stem}_rate" not in withheld else DASH
     return f"{pct(rate)} ({pct_interval(row.get(f'{stem}_ci_low'), row.get(f'{stem}_ci_high'))})"
 
 
@@ -30,9 +31,11 @@ def offered_table(doc: Doc, name) -> str:
     if not rows:
         return ""
     rows.sort(key=lambda r: (r["therapy"] != ANY, -(r.get("referred") or 0), r["therapy"]))
+    withheld = {c for entry in doc.doc.get("not_computed") or ()
+                for c in (entry.get("columns") or {}).get(OUTCOMES, ())}
     body = [[esc(NAMES.get(r["therapy"]) or name(r["therapy"])),
-             count_html(r.get("referred")), *(esc(_rate(r, stem)) for stem, _ in RATES)]
-            for r in rows]
+             count_html(r.get("referred")),
+             *(esc(_rate(r, stem, withheld)) for stem, _ in RATES)] for r in rows]
     return html_table(body, ["Treatment offered", "Referrals", *(h for _, h in RATES)],
                       caption="Outcomes by the treatment offered (first booked; every "
                               "referral ended, started or not; % with 95% CI)",
