@@ -76,6 +76,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("agreement", "Agreement", ("diagnostic",)),
     Family("effect", "Effect sizes", ("effect",)),
     Family("delivery", "What was delivered", ("delivery",)),
+    Family("pathway", "The treatment pathway", ("pathway", "dose", "steps", "engagement")),
     Family("rereferral", "Re-referral", ("rereferral",)),
     Family("value", "Cost per outcome", ("value",)),
 )
