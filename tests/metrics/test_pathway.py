@@ -107,7 +107,7 @@ def test_recovery_and_loss_of_diagnosis_by_dose_band(cohort):
                 r["lost_end"]) for b, r in bands.items()} == {
         "within": (1, 1, 1, 1, 1), "below": (1, 1, 0, 1, 0), "above": (1, 1, 0, 0, 0)}
     assert bands["within"]["recovery_rate"] == 1.0
-    assert bands["above"]["lost_end_rate"] is None
+    assert bands["above"]["lost_diagnosis_rate"] is None
 
 
 def test_a_service_may_apply_its_own_dose_table(cohort, tmp_path):

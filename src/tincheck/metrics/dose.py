@@ -106,8 +106,11 @@ def _finish_by_problem(rows):
         sessions = np.repeat(np.array(values), np.array(weights))
         q1, median, q3 = (float(v) for v in np.percentile(sessions, [25, 50, 75]))
         group.update(q1_sessions=q1, median_sessions=median, q3_sessions=q3)
-        judged = group["dose_id"] != NO_RANGE
-        add_rates(group, {band: (band, "courses") for band in BANDS} if judged else {})
+        if group["dose_id"] == NO_RANGE:  # no range: no bands (not zeros)
+            for key in (*BANDS, "min_sessions", "max_sessions", "verified"):
+                group.pop(key)
+        else:
+            add_rates(group, {band: (band, "courses") for band in BANDS})
         out.append(group)
     return sorted(out, key=lambda g: ({"high": 0, "low": 1}[g["intensity"]],
                                       g["dose_id"] == NO_RANGE, -g["courses"], g["problem"],
@@ -148,7 +151,7 @@ def _finish_by_band(rows):
     for row in rows:
         row["courses"] = int(row["courses"] or 0)
         add_rates(row, {"recovery": ("recovered", "eligible"),
-                        "lost_end": ("lost_end", "end_assessed")})
+                        "lost_diagnosis": ("lost_end", "end_assessed")})
     return sorted(rows, key=lambda r: ({"high": 0, "low": 1}[r["intensity"]],
                                        order[r["band"]]))
 
@@ -165,5 +168,5 @@ table("pathway.outcome_by_dose_band", "Outcomes by dose band (an association, no
       columns=[("intensity", "step"), ("band", "below, within or above NICE's range"),
                ("courses", "finished courses"),
                ("recovery_rate", "recovered ÷ at caseness"),
-               ("lost_end_rate", "lost index diagnoses ÷ interviewed at end")],
+               ("lost_diagnosis_rate", "lost index diagnoses ÷ interviewed at end")],
       finish=_finish_by_band, base="pathway")

@@ -324,7 +324,7 @@ STRATUM_RATES = {"not_seen": ("not_seen", "referrals"), "entered": ("entered", "
                  "low_first": ("low_first", "entered"),
                  "stepped_up": ("stepped_up", "low_first"),
                  "finished": ("finished", "referrals"), "recovery": ("recovered", "eligible"),
-                 "lost_end": ("lost_end", "end_assessed")}
+                 "lost_diagnosis": ("lost_end", "end_assessed")}
 
 
 def _finish_by_stratum(rows):
@@ -351,7 +351,7 @@ table("pathway.by_stratum", "The pathway per stratum", _by_stratum,
                ("stepped_up_rate", "stepped up ÷ started low"),
                ("finished_rate", "finished ÷ referrals"),
                ("recovery_rate", "recovered ÷ finished at caseness"),
-               ("lost_end_rate", "lost index diagnoses ÷ finishers interviewed at end")],
+               ("lost_diagnosis_rate", "lost index diagnoses ÷ finishers interviewed at end")],
       finish=_finish_by_stratum, base="pathway")
 
 

@@ -78,10 +78,20 @@ def _finish_by_problem(rows):
             row[key] = int(row[key] or 0)
         add_rates(row, {"low_first": ("low_first", "entered"),
                         "high_first": ("high_first", "entered"),
-                        "not_recommended": ("not_recommended", "judged"),
-                        "stepped_up": ("stepped_up", "low_first")})
+                        "stepped_up": ("stepped_up", "low_first"),
+                        **({"not_recommended": ("not_recommended", "judged")}
+                           if row["rule"] == "no" else {})})
         row["median_step_up_days"] = None if row["median_step_up_days"] is None else \
             float(row["median_step_up_days"])
+        # counts a rule cannot produce are left out, not shown as zeros
+        for key, rule in (("not_recommended", "no"), ("conditional", "conditional")):
+            if row["rule"] != rule:
+                row.pop(key)
+                row.pop(f"{key}_rate", None)
+                row.pop(f"{key}_ci_low", None)
+                row.pop(f"{key}_ci_high", None)
+        if row["rule"] == NOT_RECORDED:
+            row.pop("judged")
     return sorted(rows, key=lambda r: (r["problem"] in (NOT_RECORDED, "other"),
                                        -r["entered"], r["problem"]))
 
