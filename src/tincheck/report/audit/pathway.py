@@ -199,8 +199,9 @@ def _dose(doc: Doc) -> list[str]:
             value = r.get(f"{band}_rate")
             return "*" if value is None and r.get("suppressed") else pct(value)
 
-        bars = [Split(f"{r.get('label')}, {STEP_NAMES.get(r['intensity'], r['intensity'])} "
-                      f"({_range(r)})",
+        # NICE's figures are reference text, shown beside the chart (in the table), not
+        # in it: a chart's text is read as the service's numbers
+        bars = [Split(f"{r.get('label')}, {STEP_NAMES.get(r['intensity'], r['intensity'])}",
                       (r.get("below_rate"), r.get("within_rate"), r.get("above_rate")),
                       f"{count_text(r.get('courses'))} courses; below {share(r, 'below')}, "
                       f"within {share(r, 'within')}, above {share(r, 'above')}")
@@ -228,6 +229,12 @@ def _dose(doc: Doc) -> list[str]:
     return blocks
 
 
+def _reference(text: str) -> str:
+    """NICE's figures and citations: reference text, marked like a definition (never a
+    count of the service's people)."""
+    return f'<span class="def">{esc(text)}</span>'
+
+
 def _quartiles(r: dict) -> str:
     if r.get("median_sessions") is None:
         return "*" if r.get("suppressed") else DASH
@@ -245,7 +252,7 @@ def _dose_table(rows: list[dict], applied: dict) -> str:
         source = applied.get(r.get("dose_id"))
         therapy = f", {source['therapy_codes'].replace('|', ', ')}" if source else ""
         nice = f"{_range(r)}" + (f" ({source['guideline']}{therapy})" if source else "")
-        body.append([_problem_step(r), esc(nice), count_html(r.get("courses")),
+        body.append([_problem_step(r), _reference(nice), count_html(r.get("courses")),
                      esc(_quartiles(r)), esc(_rate(r, "below")), esc(_rate(r, "within")),
                      esc(_rate(r, "above"))])
     return html_table(body, ["Problem and step", "NICE's sessions (guideline, therapy)",
@@ -294,11 +301,12 @@ def _nice_dose_list(rows: list[dict], doc: Doc) -> str:
     items = [f"{r['problem'].replace('_', ' ')}, {r['intensity']} intensity, {r['therapy']}: "
              f"{r['range']} ({r['guideline']}, {r['recommendation']}; seen in NICE's text: "
              f"{SEEN.get(r['verified'], r['verified'])})" for r in applied]
-    return (f"<p>NICE's numbers of sessions applied (dose table: {esc(source)}):</p>"
-            + bullet_list(items) + paragraph(
-                f"{others} further row(s) of the table were not applied: not seen in NICE's "
-                "own text, superseded, hours rather than sessions, or a therapy the data "
-                "model does not record. docs/nice.md lists every row with its citation."))
+    return (f"<p>NICE's numbers of sessions applied (dose table: {esc(source)}):</p><ul>"
+            + "".join(f"<li>{_reference(item)}</li>" for item in items) + "</ul>" + paragraph(
+                ("Its other rows were not applied: not seen in NICE's own text, "
+                 "superseded, hours rather than sessions, or a therapy the data model does "
+                 "not record. " if others else "") + "docs/nice.md lists every row of "
+                "tincheck's table with its citation."))
 
 
 # ------------------------------------------------------------------ first step
@@ -336,8 +344,8 @@ def _steps(doc: Doc) -> list[str]:
                              f"{SEEN.get(r['verified'], r['verified'])}" for r in rows) + ")"
                  for problem, rows in rules.items()]
         blocks.append(f"<p>NICE's first-step advice applied (step table: "
-                      f"{esc(doc.settings.get('step_table') or 'tincheck')}):</p>"
-                      + bullet_list(items))
+                      f"{esc(doc.settings.get('step_table') or 'tincheck')}):</p><ul>"
+                      + "".join(f"<li>{_reference(item)}</li>" for item in items) + "</ul>")
     return blocks
 
 
