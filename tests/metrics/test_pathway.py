@@ -227,3 +227,26 @@ def test_the_nice_tables_applied_are_in_the_report_with_their_citations(cohort, 
     table = cohort.audit().tables[table_id]
     assert table and all(r["guideline"] and r["recommendation"] and r["quote"] and r["url"]
                          for r in table)
+
+
+# ------------------------------------------------------------------ every engine
+
+def test_edge_cases_give_the_same_numbers_on_every_engine(any_cohort):
+    """A course that mixes steps, a first appointment without a medium (an aggregate's
+    value at the first row must not skip NULLs), a client back on the day the last
+    referral ended, and no descriptor: exact numbers on DuckDB and Spark."""
+    c = any_cohort
+    (c.referral(client="A", length=300).treatments(3, **GSH)
+     .treatments(12, **COUNSELLING).phq9(15, 5).gad7(10, 4))                  # recovered
+    c.referral(client="A", received=300, length=60).assessment(5, medium=None)
+    (c.referral(problem=None).assessment(2, attendance="dna", medium=None)
+     .assessment(9, attendance="dna", medium="telephone"))
+    a = c.audit(data_end="2025-12-31")
+    assert fraction(a, "pathway.high_intensity_within_range") == (1, 1)
+    assert fraction(a, "pathway.stepped_up_from_low") == (1, 1)
+    assert a.metrics["pathway.days_to_step_up"].value == 21.0                 # day 28 - day 7
+    assert fraction(a, "rereferral.recovered_but_back") == (1, 1)
+    assert a.metrics["rereferral.days_to_next_referral"].value == 0.0
+    by_medium = {r["group"]: (r["referrals"], r["not_seen"])
+                 for r in a.tables["pathway.not_seen_by_first_medium"]}
+    assert by_medium == {"face_to_face": (1, 0), "not_recorded": (2, 1)}
