@@ -62,10 +62,10 @@ def nice_problem(descriptor: ir.StringValue) -> ir.StringValue:
                         for prefix, key in problem_prefixes()], else_=ibis.null("string"))
 
 
-def _main_therapy_by_step(t: Tables) -> tuple[ir.Table, ir.Table]:
+def _main_therapy_by_step(contacts: ir.Table) -> tuple[ir.Table, ir.Table]:
     """Each referral's most frequent therapy type among its low- and among its
     high-intensity treatment contacts (ties to the type delivered last)."""
-    c = contacts_in_referral(t)
+    c = contacts
     c = c.filter(c.treatment & c.step.notnull()).mutate(
         therapy=c.therapy_type.fill_null(NOT_RECORDED))
     per = c.group_by(["referral_id", "step", "therapy"]).aggregate(
@@ -79,10 +79,10 @@ def _main_therapy_by_step(t: Tables) -> tuple[ir.Table, ir.Table]:
     return low, high
 
 
-def _contact_facts(t: Tables, o: ir.Table) -> tuple[ir.Table, ir.Table]:
+def _contact_facts(contacts: ir.Table, o: ir.Table) -> tuple[ir.Table, ir.Table]:
     """(first appointment offered: its medium; step up: first low-intensity and first
     later high-intensity treatment dates), one row per referral that has them."""
-    c = contacts_in_referral(t)
+    c = contacts
     offered = c.filter(c.kind != "follow_up")
     # the medium filled first: an aggregate's arg at the first key must not skip NULLs
     # differently on each engine
@@ -129,8 +129,9 @@ def pathway_table(t: Tables, o: ir.Table, d: ir.Table) -> ir.Table:
 
     ``d`` is the diagnostic working table (one row per interviewed ended referral).
     """
-    low_therapy, high_therapy = _main_therapy_by_step(t)
-    first, steps = _contact_facts(t, o)
+    contacts = contacts_in_referral(t)  # one scan of the appointments for both
+    low_therapy, high_therapy = _main_therapy_by_step(contacts)
+    first, steps = _contact_facts(contacts, o)
     diagnosed = d.select("referral_id", baseline_diagnosed=d.diagnosed,
                          end_assessed=d.diagnosed & d.has_end,
                          lost_at_end=d.lost_end)
