@@ -76,32 +76,33 @@ def pathway(doc: Doc) -> list[str]:
     return blocks
 
 
+# What each absent optional item leaves out of this section, keyed by the data of an
+# entry of report.json's ``not_computed`` (tincheck.metrics.needs, the one declaration)
+PATHWAY_NEEDS = {
+    ("referrals.problem_descriptor",): (
+        "No referral has a problem descriptor: doses and first steps cannot be judged "
+        "against NICE, and the pathway per problem is not shown"),
+    ("referrals.source",): (
+        "No referral records its source: never seen by source of referral is not "
+        "computed"),
+    ("appointments.medium",): (
+        "No appointment records its medium: never seen by the medium of the first "
+        "appointment (telephone first against face to face) is not computed"),
+    ("appointments.intensity", "appointments.therapy_type"): (
+        "No treatment contact records its step (intensity or therapy type): first steps, "
+        "stepping up and doses are not computed"),
+    ("interviews",): "No interviews table: loss of index diagnoses is not part of the "
+                     "pathway",
+}
+
+
 def not_computed(doc: Doc) -> list[str]:
-    """What the data did not allow, in one sentence each (from the document's figures:
-    an absent optional column leaves every referral in its 'not recorded' group)."""
-    out = []
-    strata = doc.table("pathway.by_stratum")
-    problems = {r["stratum"] for r in strata if r.get("kind") == "problem"}
-    if problems and problems <= {NOT_RECORDED}:
-        out.append("No referral has a problem descriptor: doses and first steps cannot be "
-                   "judged against NICE, and the pathway per problem is not shown.")
-    sources = {r["stratum"] for r in strata if r.get("kind") == "source"}
-    if sources and sources <= {NOT_RECORDED}:
-        out.append("No referral records its source: never seen by source of referral is "
-                   "not computed.")
-    media = {r["group"] for r in doc.table("pathway.not_seen_by_first_medium")}
-    if media and media <= {NOT_RECORDED, NO_APPOINTMENT}:
-        out.append("No appointment records its medium: never seen by the medium of the "
-                   "first appointment (telephone first against face to face) is not "
-                   "computed.")
-    nodes = {r["target"] for r in doc.table("pathway.flow") if r.get("stage") == "first step"}
-    if nodes & {"unknown_first"} and not nodes & {"low_first", "high_first"}:
-        out.append("No treatment contact records its step (intensity or therapy type): "
-                   "first steps, stepping up and doses are not computed.")
-    if not doc.supplied("interviews"):
-        out.append("No interviews table: loss of index diagnoses is not part of the "
-                   "pathway.")
-    return out
+    """What absent optional data left out of the pathway, one sentence each, from the
+    document's ``not_computed`` entries (the reason, as data quality gives it, in
+    brackets)."""
+    entries = {tuple(e.get("data") or ()): e for e in doc.doc.get("not_computed") or []}
+    return [f"{words} ({entries[data]['why']})." for data, words in PATHWAY_NEEDS.items()
+            if data in entries]
 
 
 # ------------------------------------------------------------------ the flow
