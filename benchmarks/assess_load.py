@@ -41,6 +41,7 @@ import datetime as _dt
 import http.client
 import importlib.util
 import json
+import math
 import os
 import random
 import re
@@ -61,6 +62,10 @@ PASSWORD = "load test pass phrase 7"
 WINDOW = (_dt.date(2025, 1, 6), _dt.date(2025, 2, 2))
 STATUSES = ("present", "subthreshold", "absent", "not_assessed")
 CLI = ("-c", "from tincheck.cli import main; main()")
+# the server: what `tincheck assess serve DIR --port P --threads T` runs, without the
+# command line's own imports (a faster restart after each kill)
+SERVE = ("from tincheck.assess.commands import serve; import sys; "
+         "serve(sys.argv[1], '127.0.0.1', int(sys.argv[2]), int(sys.argv[3]), False, ())")
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TASK = re.compile(r'href="/interviews/(\d+)/"')
 
@@ -147,20 +152,24 @@ print(json.dumps(assess_load._collect(Path({folder!r}))))
 """
 
 
-def collect(folder: Path, url: str | None) -> dict:
-    """Every stored interview: ``{assignment id: {versions, ratings, content}}``."""
+def collect(folder: Path, url: str | None) -> tuple[dict, bool, list[str]]:
+    """Every stored interview (``{assignment id: {versions, ratings, content,
+    evented}}``), and the result of ``tincheck assess verify``'s checks (run in the same
+    child process, by the function the command runs)."""
     code = COLLECT.format(bench=str(Path(__file__).resolve().parent), folder=str(folder))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=_environment(url), timeout=600)
     if result.returncode != 0:
         raise RuntimeError(f"reading the database failed:\n{result.stderr}")
-    return {int(k): v for k, v in json.loads(result.stdout.splitlines()[-1]).items()}
+    found = json.loads(result.stdout.splitlines()[-1])
+    return ({int(k): v for k, v in found["interviews"].items()}, found["verify_ok"],
+            found["verify"])
 
 
 def _collect(folder: Path) -> dict:
     from tincheck.assess import commands
 
-    commands._open(folder)
+    report = commands.verify(folder)  # what `tincheck assess verify` runs
     from tincheck.assess import services
     from tincheck.assess.models import Event, Interview
 
@@ -174,7 +183,10 @@ def _collect(folder: Path) -> dict:
         entry["ratings"].append(len(row.ratings.all()))
         entry["evented"].append(row.event_seq in events)
         entry["content"] = services.interview_content(row)
-    return out
+    broken = [report.chain.broken.sentence()] if report.chain.broken else []
+    return {"interviews": out, "verify_ok": report.ok,
+            "verify": broken + report.records or [
+                f"OK {report.chain.events} events verify; head {report.chain.head_seq}"]}
 
 
 # ------------------------------------------------------------------ the server
@@ -186,7 +198,8 @@ def free_port() -> int:
 
 
 class Server:
-    """``tincheck assess serve`` in a process group of its own, on 127.0.0.1."""
+    """The app served as ``tincheck assess serve`` serves it (waitress), in a process
+    group of its own, on 127.0.0.1."""
 
     def __init__(self, folder: Path, url: str | None, log: Path, threads: int = 8):
         self.folder, self.url, self.log, self.threads = folder, url, log, threads
@@ -197,8 +210,8 @@ class Server:
     def start(self, timeout: float = 120) -> None:
         with open(self.log, "a") as log:
             self.process = subprocess.Popen(
-                [sys.executable, *CLI, "assess", "serve", str(self.folder), "--port",
-                 str(self.port), "--threads", str(self.threads)],
+                [sys.executable, "-c", SERVE, str(self.folder), str(self.port),
+                 str(self.threads)],
                 env=_environment(self.url), stdout=log, stderr=log,
                 stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + timeout
@@ -421,8 +434,7 @@ def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]  # nearest-rank
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]  # nearest rank
 
 
 @dataclass
@@ -469,9 +481,11 @@ class Result:
 
 def run(database: str, url: str | None, work: Path, *, assessors: int = 50,
         per_assessor: int = 4, crash: int = 0, backup: bool = False, seed: int = 1,
-        restore_url=None, threads: int = 8, quiet: bool = False) -> Result:
+        restore_url=None, threads: int = 8, kill_after: tuple[int, int] = (5, 40),
+        quiet: bool = False) -> Result:
     """One load (and crash) run on a new study in ``work``. ``restore_url``: a function
-    giving a new empty PostgreSQL database URL to restore a backup into."""
+    giving a new empty PostgreSQL database URL to restore a backup into; ``kill_after``:
+    the range of further completed requests after which the next kill comes."""
     folder = work / "study"
     make_study(folder, url, assessors, per_assessor)
     result = Result(database, assessors, assessors * per_assessor)
@@ -484,7 +498,7 @@ def run(database: str, url: str | None, work: Path, *, assessors: int = 50,
     try:
         def killer():
             while result.kills < crash and not done.is_set():
-                target = stats.completed + rng.randint(5, 40)
+                target = stats.completed + rng.randint(*kill_after)
                 while stats.completed < target and not done.is_set():
                     time.sleep(0.005)
                 if done.is_set():
@@ -535,7 +549,8 @@ def run(database: str, url: str | None, work: Path, *, assessors: int = 50,
     result.connection_failures = stats.connection_failures
     result.acknowledged = len(stats.acknowledged)
     result.unacknowledged_stored = stats.unacknowledged_stored
-    stored = collect(folder, url)
+    stored, result.verify_ok, lines = collect(folder, url)
+    result.verify_output = "\n".join(lines)
     for task, (form, _) in stats.acknowledged.items():
         if task not in stored:
             result.lost.append(task)
@@ -552,9 +567,6 @@ def run(database: str, url: str | None, work: Path, *, assessors: int = 50,
                 task not in stats.sent or entry["content"] != expected_content(
                     stats.sent[task])):
             result.changed.append(task)  # stored, but not what its assessor sent
-    check = cli("assess", "verify", str(folder), url=url)
-    result.verify_ok = check.returncode == 0
-    result.verify_output = (check.stdout + check.stderr).strip()
     if backup:
         result.backup = _restore_and_check(folder, url, work, backup_info, restore_url)
     if not quiet:
@@ -592,10 +604,8 @@ def _restore_and_check(folder: Path, url: str | None, work: Path, info: dict,
             return {**out, "ok": False, "message": answer.stderr[-500:]}
     out["restore_seconds"] = round(time.perf_counter() - started, 2)
     out["bytes"] = Path(info["out"]).stat().st_size
-    check = cli("assess", "verify", str(restored), url=target)
-    out["verify_ok"] = check.returncode == 0
-    out["verify_output"] = (check.stdout + check.stderr).strip()[-300:]
-    stored = collect(restored, target)
+    stored, out["verify_ok"], lines = collect(restored, target)
+    out["verify_output"] = "\n".join(lines)[-300:]
     missing = sorted(set(info["before"]) - set(stored))
     out["acknowledged_before_backup"] = len(info["before"])
     out["missing_from_backup"] = len(missing)
