@@ -23,9 +23,10 @@ import pytest
 from ..conftest import REPO
 from .conftest import DATABASES
 
-# one worker runs every test of the app: the studies and the PostgreSQL cluster
-# are built once per process
-pytestmark = pytest.mark.xdist_group("assess")
+# the app runs in child processes here (Django is not configured in this one), so
+# this module runs beside the rest of the app's tests, on a worker of its own; slow:
+# each run starts 8 child processes (the server 4 times)
+pytestmark = [pytest.mark.xdist_group("assess-load"), pytest.mark.slow]
 
 pytest.importorskip("django")
 
