@@ -63,9 +63,19 @@ WINDOW = (_dt.date(2025, 1, 6), _dt.date(2025, 2, 2))
 STATUSES = ("present", "subthreshold", "absent", "not_assessed")
 CLI = ("-c", "from tincheck.cli import main; main()")
 # the server: what `tincheck assess serve DIR --port P --threads T` runs, without the
-# command line's own imports (a faster restart after each kill)
-SERVE = ("from tincheck.assess.commands import serve; import sys; "
-         "serve(sys.argv[1], '127.0.0.1', int(sys.argv[2]), int(sys.argv[3]), False, ())")
+# command line's own imports (a faster restart after each kill); it stops by itself if
+# the script that started it dies (it runs in a session of its own)
+SERVE = """
+import os, sys, threading, time
+parent = os.getppid()
+def watch():
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
+threading.Thread(target=watch, daemon=True).start()
+from tincheck.assess.commands import serve
+serve(sys.argv[1], "127.0.0.1", int(sys.argv[2]), int(sys.argv[3]), False, ())
+"""
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TASK = re.compile(r'href="/interviews/(\d+)/"')
 
