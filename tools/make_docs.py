@@ -1,13 +1,14 @@
-"""Regenerate the generated parts of the docs: the metric registry in docs/metrics.md
-the command reference in docs/cli.md and the table of what absent optional data leaves
-out in docs/report.md.
+"""Regenerate the generated parts of the docs: the metric registry in docs/metrics.md,
+the command reference in docs/cli.md, the NICE tables in docs/nice.md and the table of
+what absent optional data leaves out in docs/report.md.
 
-Run: python tools/make_docs.py   (tests/test_metric_docs.py,
-tests/cli/test_docs_cli.py and tests/metrics/test_needs.py fail when they are stale)
+Run: python tools/make_docs.py   (tests/test_metric_docs.py, tests/cli/test_docs_cli.py,
+tests/test_nice.py and tests/metrics/test_needs.py fail when they are stale)
 """
 
 from pathlib import Path
 
+from tincheck import nice
 from tincheck.cli import reference
 from tincheck.metrics import docs, needs
 
@@ -21,7 +22,8 @@ def splice_needs(text: str) -> str:
     return text[:start] + needs.needs_markdown().rstrip("\n") + text[end:]
 
 
-GENERATED = {"metrics.md": docs.splice, "cli.md": reference.splice, "report.md": splice_needs}
+GENERATED = {"metrics.md": docs.splice, "cli.md": reference.splice, "report.md": splice_needs,
+             "nice.md": nice.splice}
 
 
 def main() -> None:

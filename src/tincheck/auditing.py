@@ -22,6 +22,7 @@ from .disclosure import metric_json, public_sentence, published_costs, table_jso
 from .errors import SettingError
 from .ingest import Dataset, read_dataset
 from .metrics import Period, Result, evaluate, needs
+from .nice import load_nice_tables
 from .notices import ANY_ASSESSOR_WARNING
 from .outputs import write_text
 
@@ -113,6 +114,7 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
           disclosure_control: bool = True, *, assessors: str = "independent_blind",
           usual_self_threshold: float = 90.0, imputations: int = 20,
           imputation_seed: int = 20260101, benchmarks: str | Path | None = None,
+          dose_table: str | Path | None = None, step_table: str | Path | None = None,
           spark_session=None, spark_master: str | None = None,
           spark_staging: str | Path | None = None, key_file=None,
           memory_limit: str | None = None,
@@ -137,6 +139,9 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
     imputations, imputation_seed : multiple imputation of missing outcomes (m = 20 by
         default; 0 skips it) and its seed, reported in the result.
     benchmarks : a CSV of extra benchmarks to compare effect sizes with.
+    dose_table, step_table : a service's own NICE dose and first-step tables (CSV files
+        with the columns of ``tincheck/data/nice_dose.csv`` and ``nice_steps.csv``;
+        ``docs/nice.md``) instead of tincheck's.
     memory_limit : cap on DuckDB's memory when reading ``data`` from a folder, e.g.
         ``"3GB"`` (default ``TINCHECK_MEMORY_LIMIT`` or DuckDB's 80% of RAM); beyond
         it DuckDB spills to a private temporary folder.
@@ -157,6 +162,7 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
         except ValueError:
             raise SettingError("data_end", data_end, "expected a date, YYYY-MM-DD") from None
     step = progress or (lambda _: None)
+    nice = load_nice_tables(dose_table, step_table)  # a bad table stops before any work
     own = not isinstance(data, Dataset)
     step("reading and validating the data")
     dataset = read_dataset(data, key_file=key_file, memory_limit=memory_limit) if own else data
@@ -174,7 +180,7 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
                                   any_assessor=assessors == "any",
                                   usual_self_threshold=usual_self_threshold,
                                   imputations=imputations, imputation_seed=imputation_seed,
-                                  benchmarks_file=benchmarks, progress=step)
+                                  benchmarks_file=benchmarks, nice=nice, progress=step)
         general = [ANY_ASSESSOR_WARNING] if assessors == "any" else []
         warnings = general + [w.sentence() for w in dataset.warnings]
         public = general + [public_sentence(w) for w in dataset.warnings]
@@ -198,7 +204,8 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
         settings = {"engine": engine, "disclosure_control": disclosure_control,
                     "assessors": assessors, "usual_self_threshold": usual_self_threshold,
                     "imputations": imputations, "imputation_seed": imputation_seed,
-                    "benchmarks_file": None if benchmarks is None else str(benchmarks)}
+                    "benchmarks_file": None if benchmarks is None else str(benchmarks),
+                    "dose_table": nice.dose_source, "step_table": nice.steps_source}
         return Audit(results, tables, warnings, info, settings, public_warnings=public,
                      not_computed=not_computed)
     finally:

@@ -54,7 +54,15 @@ def is_small(*counts: int | None) -> bool:
 
 COUNT_COLUMNS = ("courses", "eligible", "recovered", "reliably_improved", "n", "lost_end",
                  "lost_follow_up", "end_interviewed", "follow_up_interviewed",
-                 "interviewed_n", "all_n", "referrals")
+                 "interviewed_n", "all_n", "referrals",
+                 # the pathway's tables (metrics/pathway.py, dose.py, steps.py, engagement.py)
+                 "below", "within", "above", "entered", "low_first", "high_first", "judged",
+                 "not_recommended", "conditional", "stepped_up", "not_seen", "finished",
+                 "end_assessed")
+# Statistics of a table row that could give away a small group: hidden with the counts
+# they are taken over (a median of fewer than 5 courses is nearly a course's own value).
+STATISTIC_PARTS = {"q1_sessions": {"courses"}, "median_sessions": {"courses"},
+                   "q3_sessions": {"courses"}, "median_step_up_days": {"stepped_up"}}
 
 
 def metric_json(result: Result, control: bool) -> dict:
@@ -190,6 +198,9 @@ def table_json(table_id: str, rows: list[dict], control: bool) -> list[dict]:
                     row[key] = None
                 else:
                     row[key] = round_rate(row[key])
+        for key, parts in STATISTIC_PARTS.items():
+            if key in row and small & parts:
+                row[key] = None
         if table_id == "diagnostic.representativeness":
             _control_means(row, exact, small)
         row["suppressed"] = bool(small)
@@ -249,7 +260,15 @@ def _rate_parts(stem: str) -> set[str]:
     return {"recovery": {"recovered", "eligible"},
             "reliable_improvement": {"reliably_improved", "courses"},
             "lost_end": {"lost_end", "n"},
-            "lost_follow_up": {"lost_follow_up", "n"}}.get(stem, set())
+            "lost_follow_up": {"lost_follow_up", "n"},
+            "lost_diagnosis": {"lost_end", "end_assessed"},
+            "below": {"below", "courses"}, "within": {"within", "courses"},
+            "above": {"above", "courses"},
+            "not_seen": {"not_seen", "referrals"}, "entered": {"entered", "referrals"},
+            "finished": {"finished", "referrals"},
+            "low_first": {"low_first", "entered"}, "high_first": {"high_first", "entered"},
+            "not_recommended": {"not_recommended", "judged"},
+            "stepped_up": {"stepped_up", "low_first"}}.get(stem, set())
 
 
 def public_sentence(finding) -> str:

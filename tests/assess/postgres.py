@@ -3,7 +3,8 @@ temporary folder, listening only on a Unix socket in that folder, removed afterw
 
 initdb and pg_ctl refuse to run as root (CI runs as root): they are then run as the
 ``postgres`` user through runuser. The cluster runs with fsync off (the tests check
-behaviour, not durability).
+behaviour, not durability) unless ``durable=True`` (benchmarks/assess_load.py measures
+with PostgreSQL's default, durable settings).
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ def binaries() -> Path | None:
 
 
 class Cluster:
-    def __init__(self, bin_dir: Path):
+    def __init__(self, bin_dir: Path, durable: bool = False):
         self.bin = bin_dir
+        self.durable = durable
         self.root = Path(tempfile.mkdtemp(prefix="tincheck-pg-"))
         self.data = self.root / "data"
         self.socket = self.root / "socket"
@@ -49,8 +51,9 @@ class Cluster:
             shutil.chown(self.socket, "postgres", "postgres")
         self._run(self.bin / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust",
                   "-E", "UTF8", "--no-locale", "--no-sync")
-        options = (f"-k {self.socket} -p {PORT} -c listen_addresses='' -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=120")
+        options = f"-k {self.socket} -p {PORT} -c listen_addresses='' -c max_connections=120"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(self.bin / "pg_ctl", "-D", self.data, "-o", options, "-l",
                   self.root / "server.log", "-w", "-t", "120", "start")
         self._watchdog()

@@ -89,3 +89,40 @@ def test_each_database_is_set_up_as_documented(study):
             assert [r[0] for r in cursor.fetchall()] == [
                 f"assess_{t}_{w}" for t in ("event", "interview", "rating")
                 for w in ("no_change", "no_truncate")]
+
+
+def test_backup_writes_a_verified_copy_and_refuses_to_overwrite(tmp_path):
+    """SQLite's online backup: a database of its own whose chain verifies, recorded as an
+    event; an existing --out or a folder is refused with a sentence (exit status 2)."""
+    pytest.importorskip("django")
+    import sqlite3
+
+    from tincheck.assess.chain import verify_events
+
+    folder = tmp_path / "app"
+    assert _run("assess", "init", str(folder)).returncode == 0
+    assert _run("assess", "add-user", str(folder), "alice", "--role", "assessor",
+                stdin="a long enough pass phrase\n").returncode == 0
+    out = tmp_path / "backups" / "one.sqlite3"
+    out.parent.mkdir()
+    made = _run("assess", "backup", str(folder), "--out", str(out))
+    assert made.returncode == 0, made.stderr
+    assert "holds 2 events, head 2" in made.stdout
+    with sqlite3.connect(out) as con:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        chain = verify_events(con.execute(
+            "SELECT seq, at, actor, role, action, target, payload, prev_hash, entry_hash "
+            "FROM assess_event ORDER BY seq"))
+    assert chain.ok and chain.events == 2
+    assert [p.name for p in out.parent.iterdir()] == ["one.sqlite3"]  # no leftovers
+    with sqlite3.connect(folder / "assess.sqlite3") as con:
+        action, payload = con.execute("SELECT action, payload FROM assess_event "
+                                      "ORDER BY seq DESC").fetchone()
+    assert action == "backup" and '"head_seq":2' in payload
+    again = _run("assess", "backup", str(folder), "--out", str(out))
+    assert again.returncode == 2 and "already exists" in again.stderr
+    into_folder = _run("assess", "backup", str(folder), "--out", str(tmp_path))
+    assert into_folder.returncode == 2 and "is a folder" in into_folder.stderr
+    nowhere = _run("assess", "backup", str(folder), "--out", str(tmp_path / "no" / "x.db"))
+    assert nowhere.returncode == 2 and "does not exist" in nowhere.stderr
+    assert "Traceback" not in again.stderr + into_folder.stderr + nowhere.stderr

@@ -78,3 +78,18 @@ def test_demo_never_overwrites_a_folder_of_other_files(tmp_path):
     assert result.exit_code == 2
     assert "holds files that are not an earlier demo's synthetic data" in _flat(result.output)
     assert (data / "referrals.csv").read_text(encoding="utf-8") == "referral_id\nR1\n"
+
+
+def test_a_bad_dose_table_stops_the_audit_naming_row_and_column(tmp_path):
+    table = tmp_path / "our-dose.csv"
+    shipped = (tincheck.example_path().parents[1] / "data" / "nice_dose.csv").read_text(
+        encoding="utf-8").splitlines()
+    shipped[1] = shipped[1].replace(",low,", ",medium,", 1)
+    table.write_text("\n".join(shipped) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["audit", str(tincheck.example_path()), "--out",
+                                 str(tmp_path / "audit"), "--dose-table", str(table)],
+                           terminal_width=200)
+    assert result.exit_code == 2
+    assert "our-dose.csv row 2, column intensity: value 'medium', expected one of low, " \
+        "high" in _flat(result.output)
+    assert not (tmp_path / "audit").exists()

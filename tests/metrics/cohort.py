@@ -18,7 +18,7 @@ import tincheck
 ORIGIN = dt.date(2023, 1, 2)
 COLUMNS = {
     "referrals": ["referral_id", "client_id", "service_id", "received_date", "ended_date",
-                  "end_reason", "problem_descriptor", "age", "sex"],
+                  "end_reason", "problem_descriptor", "source", "age", "sex"],
     "appointments": ["appointment_id", "referral_id", "date", "kind", "attendance",
                      "intensity", "therapy_type", "medium"],
     "measures": ["referral_id", "date", "instrument", "score"],
@@ -32,14 +32,15 @@ COLUMNS = {
 
 class Referral:
     def __init__(self, cohort, rid, client, received, length, end_reason, problem, service,
-                 age, sex):
+                 age, sex, source=None):
         self.cohort, self.id, self.received = cohort, rid, ORIGIN + dt.timedelta(received)
         self.ended = None if length is None else self.received + dt.timedelta(length)
         cohort.rows["referrals"].append(dict(
             referral_id=rid, client_id=client, service_id=service,
             received_date=self.received.isoformat(),
             ended_date=self.ended.isoformat() if self.ended else "",
-            end_reason=end_reason or "", problem_descriptor=problem or "", age=age, sex=sex))
+            end_reason=end_reason or "", problem_descriptor=problem or "",
+            source=source or "", age=age, sex=sex))
         self.n_contacts = 0
         self.next_day = 7
 
@@ -114,11 +115,11 @@ class Cohort:
 
     def referral(self, rid=None, *, client=None, received=0, length=120,
                  end_reason="completed", problem="F32.1", service="S1", age=30,
-                 sex="female") -> Referral:
+                 sex="female", source=None) -> Referral:
         self.n += 1
         rid = rid or f"R{self.n:02d}"
         return Referral(self, rid, client or f"C{self.n:02d}", received, length, end_reason,
-                        problem, service, age, sex)
+                        problem, service, age, sex, source)
 
     def cost(self, service, start, end, gbp) -> Cohort:
         self.rows["costs"].append(dict(service_id=service, period_start=start,

@@ -36,16 +36,40 @@ def test_intensity_alone_narrows_and_with_therapy_type_withholds():
     both = needs.unmet(["appointments.intensity", "appointments.therapy_type"])
     assert [(e["data"], e["metrics"]) for e in both] == [
         (["appointments.intensity", "appointments.therapy_type"],
-         ["delivery.low_intensity_only", "delivery.stepped_up"]),
+         ["delivery.low_intensity_only", "delivery.stepped_up",
+          # the pathway's dose and steps rest on the step of each contact
+          "pathway.high_intensity_dose_judged", "pathway.high_intensity_minimum_dose",
+          "pathway.high_intensity_within_range", "pathway.low_intensity_dose_judged",
+          "pathway.low_intensity_minimum_dose", "pathway.low_intensity_within_range",
+          "pathway.dose_by_problem", "pathway.outcome_by_dose_band",
+          "pathway.first_step_judged", "pathway.first_step_not_recommended",
+          "pathway.first_step_conditional", "pathway.stepped_up_from_low",
+          "pathway.days_to_step_up", "pathway.first_step_by_problem"]),
         (["appointments.therapy_type"], ["delivery.guided_self_help",
                                          "delivery.by_therapy_type",
                                          "delivery.sessions_by_treatment_offered"])]
 
 
-def test_ended_date_absent_withholds_all_but_two_figures():
+def test_ended_date_absent_withholds_all_but_the_counts_of_clients_and_the_nice_tables():
     [entry] = needs.unmet(["referrals.ended_date"])
     kept = set(REGISTRY) - set(entry["metrics"])
-    assert kept == {"funnel.referrals_received", "rereferral.clients_with_3plus_referrals"}
+    assert kept == {"funnel.referrals_received", "rereferral.clients_with_3plus_referrals",
+                    "rereferral.clients_with_2plus_referrals", "pathway.nice_dose",
+                    "pathway.nice_steps"}
+
+
+def test_pathway_figures_rest_on_descriptor_source_and_medium():
+    [problem] = needs.unmet(["referrals.problem_descriptor"])
+    assert "pathway.first_step_not_recommended" in problem["metrics"]
+    assert "pathway.high_intensity_minimum_dose" in problem["metrics"]
+    assert "pathway.stepped_up_from_low" not in problem["metrics"]  # needs no problem
+    [source] = needs.unmet(["referrals.source"])
+    assert source["metrics"] == ["pathway.not_seen_by_source"]
+    [medium] = needs.unmet(["appointments.medium"])
+    assert medium["metrics"] == ["delivery.telephone_contacts",
+                                 "pathway.not_seen_telephone_first",
+                                 "pathway.not_seen_face_to_face_first",
+                                 "pathway.not_seen_by_first_medium"]
 
 
 def test_narrow_withholds_values_and_keeps_settings():

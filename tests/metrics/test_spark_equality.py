@@ -46,3 +46,12 @@ def test_every_metric_is_equal_on_duckdb_and_spark(tmp_path_factory, spark_sessi
             assert a.keys() == b.keys(), tid
             assert all(same(a[k], b[k]) for k in a), (tid, a, b)
     assert duck.value("funnel.referrals_ended") > 19_000
+    # the pathway family (its own working table, window functions, the NICE lookup
+    # tables) is compared above; none of it may be vacuous
+    pathway = [m for m in duck.results if m.startswith("pathway.")]
+    assert len(pathway) >= 14 and all(duck.results[m].value is not None for m in pathway)
+    for tid in ("pathway.flow", "pathway.by_stratum", "pathway.dose_by_problem",
+                "pathway.outcome_by_dose_band", "pathway.first_step_by_problem",
+                "pathway.not_seen_by_source", "pathway.not_seen_by_first_medium"):
+        assert len(duck.tables[tid]) >= 3, tid
+    assert duck.value("rereferral.recovered_but_back") > 0

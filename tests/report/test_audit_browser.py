@@ -102,6 +102,21 @@ def test_every_section_and_chart_is_there_for_a_screen_reader(opened):
     assert "Synthetic data" in page.locator("header .banner").inner_text()
 
 
+def test_the_pathway_section_draws_its_flow_and_its_doses(opened):
+    page = opened[0]
+    section = page.locator("section#pathway")
+    headings = section.locator("h3").all_inner_texts()
+    assert {"The pathway at a glance", "Was the dose a NICE dose?",
+            "Was the first step right?", "Who is never seen?"} <= set(headings), headings
+    charts = section.locator("svg[role=img]")
+    assert charts.count() >= 2  # the flow, and sessions against NICE's range
+    flow = charts.first
+    assert flow.get_attribute("aria-label").startswith("The pathway")
+    assert flow.is_visible()
+    box = flow.bounding_box()
+    assert box["width"] > 400 and box["height"] > 200, box  # drawn, not collapsed
+
+
 def test_full_page_screenshot_is_kept_as_an_artefact(opened):
     page = opened[0]
     ARTIFACTS.mkdir(exist_ok=True)

@@ -102,6 +102,29 @@ def export(folder: Path, out: Path):
     return write_export(services.command_line(), Path(out))
 
 
+def backup(folder: Path, out: Path):
+    """A consistent copy of the study's database while the app runs (backup.py); the
+    backup is recorded in the audit trail."""
+    from .backup import check_out
+
+    check_out(out)  # before opening the study: a bad --out is named at once
+    study = _open(folder)
+    from django.conf import settings
+
+    from . import services
+    from .backup import postgres_backup, sqlite_backup
+
+    if study.database == "sqlite":
+        result = sqlite_backup(study.sqlite_path, Path(out))
+    else:
+        result = postgres_backup(settings.DATABASES["default"], Path(out))
+    services.record_backup(services.command_line(), {
+        "file_name": result.path.name, "sha256": result.sha256, "bytes": result.size,
+        "database": result.database, "head_seq": result.head_seq,
+        "head_hash": result.head_hash})
+    return result
+
+
 def verify(folder: Path, manifest: Path | None = None):
     _open(folder)
     from .exporting import verify as run

@@ -104,7 +104,10 @@ def settings_for(study: Study, *, https: bool = False,
         SECURE_SSL_REDIRECT=https,
         SECURE_HSTS_SECONDS=31_536_000 if https else 0,
         SECURE_HSTS_INCLUDE_SUBDOMAINS=https,
-        SECURE_HSTS_PRELOAD=False,
+        # the preload directive only lets the domain's owner submit it to browsers'
+        # preload lists (nothing happens until they do); without it Django's deployment
+        # check warns (security.W021)
+        SECURE_HSTS_PRELOAD=https,
         X_FRAME_OPTIONS="DENY",
         STATIC_URL="/static/",
         USE_TZ=True,

@@ -548,3 +548,9 @@ def record_export(actor: Actor, summary: dict) -> Event:
 
     seq = _write(actor, "exported", "interviews", body)
     return Event.objects.get(seq=seq)
+
+
+def record_backup(actor: Actor, summary: dict) -> None:
+    """A backup was taken: its file's hash and size (and, on SQLite, the chain head it
+    holds) become an event, so that a restored copy can be matched to it."""
+    _write(actor, "backup", "database", lambda seq, at: (None, summary))

@@ -163,6 +163,27 @@ def export(
                   f"{m['audit_trail']['head_hash']}.", highlight=False)
 
 
+@assess_app.command("backup")
+def backup(
+    folder: Path = Folder,
+    out: Path = typer.Option(..., "--out", help="A new file for the backup (never "
+                             "overwritten)."),
+) -> None:
+    """Back up the study's database while the app runs: SQLite's online backup (the copy's
+    audit trail is verified before it is kept) or pg_dump on PostgreSQL. The backup is
+    recorded in the audit trail.
+
+    Example: tincheck assess backup study-app/ --out backups/study-2026-01-31.sqlite3
+    """
+    from ..assess import commands
+
+    result = commands.backup(folder, out)
+    held = (f"; it holds {result.events} events, head {result.head_seq} {result.head_hash}"
+            if result.head_seq is not None else "")
+    console.print(f"Wrote {escape(str(result.path))} ({result.size:,} bytes, "
+                  f"{result.seconds:.1f} s, sha256 {result.sha256}){held}.", highlight=False)
+
+
 @assess_app.command("verify")
 def verify(
     folder: Path = Folder,

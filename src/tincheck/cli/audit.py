@@ -39,6 +39,12 @@ def audit(
     seed: int = typer.Option(20260101, "--seed", help="Seed of the multiple imputation."),
     benchmarks: Path = typer.Option(None, "--benchmarks", exists=True, dir_okay=False,
                                     help="CSV of extra benchmarks for the effect sizes."),
+    dose_table: Path = typer.Option(None, "--dose-table", dir_okay=False,
+                                    help="The service's own NICE dose table (CSV, the "
+                                    "columns of docs/nice.md) instead of tincheck's."),
+    step_table: Path = typer.Option(None, "--step-table", dir_okay=False,
+                                    help="The service's own NICE first-step table (CSV) "
+                                    "instead of tincheck's."),
     engine: str = typer.Option("duckdb", "--engine",
                                help="duckdb (default) or spark: the same metric definitions."),
     spark_master: str = typer.Option(None, "--spark-master", metavar="URL",
@@ -63,7 +69,8 @@ def audit(
                            spark_master=spark_master,
                            disclosure_control=not no_disclosure_control,
                            assessors=assessors, imputations=imputations,
-                           imputation_seed=seed, benchmarks=benchmarks, key_file=key_file,
+                           imputation_seed=seed, benchmarks=benchmarks,
+                           dose_table=dose_table, step_table=step_table, key_file=key_file,
                            memory_limit=memory_limit, progress=step)
         paths = write_report(result, out, json_path=json_path, progress=step)
     doc = result.to_json()

@@ -1,7 +1,7 @@
 """Metrics: the official NHS figures and the honest ones beside them.
 
 Every metric is registered in :data:`REGISTRY` by its family module (funnel, official,
-itt, sensitivity, delivery, rereferral, value) and computed by :func:`evaluate` from
+itt, sensitivity, delivery, pathway, rereferral, value) and computed by :func:`evaluate` from
 Ibis expressions over backend-free canonical tables.
 """
 

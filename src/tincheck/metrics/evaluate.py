@@ -19,8 +19,9 @@ import ibis
 
 from .. import engine
 from ..jsonable import jsonable
+from ..nice import NiceTables, load_nice_tables
 from ..stats.intervals import mean_t_interval, wilson_interval
-from . import diagnostic, effect, imputation
+from . import diagnostic, effect, imputation, pathway
 from .blocks import Period, Tables, order_key, parameters_sql, parameters_table
 from .outcomes import referral_outcomes, with_rereferrals
 from .registry import DERIVED, REGISTRY, Result
@@ -64,6 +65,7 @@ def _as_date(value) -> _dt.date:
 
 WORKING = "tincheck_outcomes"
 DIAGNOSTIC = "tincheck_diagnostic"
+PATHWAY = "tincheck_pathway"
 PARAMETERS = "tincheck_parameters"
 
 
@@ -106,11 +108,25 @@ def diagnostic_schema() -> ibis.Schema:
     return engine.cached_schema("diagnostic", lambda: diagnostic_working_table().schema())
 
 
+@functools.lru_cache(maxsize=1)
+def pathway_working_table():
+    """The pathway table over the materialised outcomes and diagnostic tables and the
+    NICE lookup tables (built once)."""
+    return pathway.pathway_table(Tables(), ibis.table(working_schema(), name=WORKING),
+                                 ibis.table(diagnostic_schema(), name=DIAGNOSTIC))
+
+
+def pathway_schema() -> ibis.Schema:
+    """The pathway table's schema (cached with the compiled SQL)."""
+    return engine.cached_schema("pathway", lambda: pathway_working_table().schema())
+
+
 def base_tables() -> dict:
     """The working tables metrics are sums over, as unbound tables with their names."""
     d = ibis.table(diagnostic_schema(), name=DIAGNOSTIC)
     return {"referrals": ibis.table(working_schema(), name=WORKING),
-            "diagnostic": d.cross_join(parameters_table())}
+            "diagnostic": d.cross_join(parameters_table()),
+            "pathway": ibis.table(pathway_schema(), name=PATHWAY)}
 
 
 def _key(metric_id: str, part: str) -> str:
@@ -238,27 +254,35 @@ def evaluate(backend, t: Tables | None = None, period: Period | None = None,
              any_assessor: bool = False, usual_self_threshold: float = 90.0,
              imputations: int = imputation.DEFAULT_M,
              imputation_seed: int = imputation.DEFAULT_SEED, benchmarks_file=None,
+             nice: NiceTables | None = None,
              progress: Callable[[str], None] | None = None,
              extra_results: Callable | None = None) -> Evaluation:
     """Compute every registered metric on ``backend`` (a connected Ibis backend).
 
+    ``nice`` holds the NICE dose and first-step tables the pathway metrics apply
+    (default: tincheck's, :func:`tincheck.nice.load_nice_tables`).
     ``extra_results(backend, bases, context)`` may add results computed elsewhere
     (multiple imputation) before derived metrics are computed.
     """
     t = t or Tables()
+    nice = nice or load_nice_tables()
     period = period or Period()
     step = progress or (lambda _: None)
     data_end = data_end or latest_date(backend, t) or _dt.date.today()
     context = Context(period, data_end)
     context.extra.update(any_assessor=any_assessor, usual_self_threshold=usual_self_threshold,
                          imputations=imputations, imputation_seed=imputation_seed,
-                         benchmarks_file=benchmarks_file)
+                         benchmarks_file=benchmarks_file, nice=nice)
     step("building the per-referral working table")
     engine.materialise(backend, PARAMETERS, parameters_sql(
         period, data_end, any_assessor=any_assessor,
         usual_self_threshold=usual_self_threshold))
     made = [PARAMETERS]
     try:
+        for name, sql in ((pathway.NICE_DOSE, nice.dose_sql()),
+                          (pathway.NICE_STEPS, nice.steps_sql())):
+            engine.materialise(backend, name, sql)
+            made.append(name)
         engine.materialise(backend, WORKING,
                            engine.compiled_sql(backend, "working", default_working_table))
         made.append(WORKING)
@@ -266,6 +290,10 @@ def evaluate(backend, t: Tables | None = None, period: Period | None = None,
         engine.materialise(backend, DIAGNOSTIC,
                            engine.compiled_sql(backend, "diagnostic", diagnostic_working_table))
         made.append(DIAGNOSTIC)
+        step("building the pathway table")
+        engine.materialise(backend, PATHWAY,
+                           engine.compiled_sql(backend, "pathway", pathway_working_table))
+        made.append(PATHWAY)
         bases = base_tables()
         results: dict[str, Result] = {}
         step("computing metrics")

@@ -47,37 +47,57 @@ class Need:
                             if p.startswith("!"))]
 
 
+# The pathway's figures that rest on the step of each contact, and on the problem
+# descriptor (the NICE dose and first-step tables are looked up by problem)
+_BY_STEP = ("pathway.*_intensity_*", "pathway.first_step_*", "pathway.stepped_up_from_low",
+            "pathway.days_to_step_up", "pathway.dose_by_problem",
+            "pathway.outcome_by_dose_band")
+_BY_PROBLEM = ("pathway.*_intensity_*", "pathway.first_step_*", "pathway.dose_by_problem",
+               "pathway.outcome_by_dose_band")
+
 NEEDS: tuple[Need, ...] = (
     Need(("interviews",), "loss of diagnosis by independent interview (also by the "
          "treatment offered), its agreement with questionnaire recovery, and cost per loss "
-         "of diagnosis",
+         "of diagnosis (the pathway ends at recovery)",
          ("diagnostic.*", "agreement.*", "value.cost_per_lost_diagnosis"),
          columns=((offered.OUTCOMES, offered.INTERVIEW_COLUMNS),)),
     Need(("costs",), "cost per outcome", ("value.*",)),
     Need(("referrals.ended_date",), "every figure over ended referrals (all but "
-         "referrals received and clients with three or more referrals)",
-         ("*", "!funnel.referrals_received", "!rereferral.clients_with_3plus_referrals")),
+         "referrals received, clients with two or more and with three or more referrals, and "
+         "the NICE tables the audit applies)",
+         ("*", "!funnel.referrals_received", "!rereferral.clients_with_3plus_referrals",
+          "!rereferral.clients_with_2plus_referrals", "!pathway.nice_dose",
+          "!pathway.nice_steps")),
     Need(("referrals.end_reason",), "how referrals ended (as planned, or dropped out)",
          ("funnel.completed_as_planned", "funnel.dropped_out")),
     Need(("referrals.problem_descriptor",), "anxiety-disorder-specific measures (the "
-         "anxiety outcome is GAD-7 for every referral) and the problem descriptor as a "
-         "covariate of multiple imputation"),
+         "anxiety outcome is GAD-7 for every referral), the problem descriptor as a "
+         "covariate of multiple imputation, the dose against NICE's range and the first "
+         "step against NICE's rule (both looked up by problem), and the pathway per "
+         "problem", _BY_PROBLEM),
+    Need(("referrals.source",), "never seen by source of referral, and the pathway per "
+         "source of referral", ("pathway.not_seen_by_source",)),
     Need(("referrals.age",), "age as a covariate of multiple imputation, and the age row "
          "of the representativeness table"),
     Need(("referrals.sex",), "sex as a covariate of multiple imputation, and the row for "
          "women of the representativeness table"),
     Need(("appointments.intensity", "appointments.therapy_type"), "the step of care of "
-         "each contact (low intensity only, stepped up)",
-         ("delivery.low_intensity_only", "delivery.stepped_up")),
+         "each contact (low intensity only, stepped up), and with it the dose against "
+         "NICE's range, the first step and the step up (the pathway's flow shows the step "
+         "as not recorded)",
+         ("delivery.low_intensity_only", "delivery.stepped_up", *_BY_STEP)),
     Need(("appointments.intensity",), "the recorded step of care (each contact's step is "
          "taken from its therapy type)", present=("appointments.therapy_type",)),
     Need(("appointments.therapy_type",), "therapy types (mostly self-help, the therapy "
          "mix, outcomes by the treatment offered other than for every referral); "
          "employment-support contacts cannot be told from treatment, nor the sessions "
-         "of the treatment offered from others",
+         "of the treatment offered from others; each course's dose is judged against "
+         "NICE's range for any therapy of its step, where the table gives one",
          ("delivery.guided_self_help", "delivery.by_therapy_type", offered.SESSIONS)),
-    Need(("appointments.medium",), "treatment contacts by telephone",
-         ("delivery.telephone_contacts",)),
+    Need(("appointments.medium",), "treatment contacts by telephone, and never seen by "
+         "the medium of the first appointment",
+         ("delivery.telephone_contacts", "pathway.not_seen_*_first",
+          "pathway.not_seen_by_first_medium")),
     Need(("interviews.usual_self_pct",), "back to their usual self (the client's own "
          "rating)", ("diagnostic.back_to_usual_self_end",),
          columns=((offered.OUTCOMES, offered.USUAL_SELF_COLUMNS),)),

@@ -20,7 +20,8 @@ Kinds:
 - ``table``: a small table (rows of dicts).
 
 Scalar metrics name their ``base``: the working table they are sums over
-(``referrals``: one row per referral; ``diagnostic``: one row per interviewed referral).
+(``referrals``: one row per referral; ``diagnostic``: one row per interviewed referral;
+``pathway``: one row per referral with the pathway's columns, :mod:`.pathway`).
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("agreement", "Agreement", ("diagnostic",)),
     Family("effect", "Effect sizes", ("effect",)),
     Family("delivery", "What was delivered", ("delivery", "offered")),
+    Family("pathway", "The treatment pathway", ("pathway", "dose", "steps", "engagement")),
     Family("rereferral", "Re-referral", ("rereferral",)),
     Family("value", "Cost per outcome", ("value",)),
 )

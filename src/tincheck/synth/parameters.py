@@ -138,6 +138,7 @@ CHOICE_TABLES = (
     "pathway.low_therapy", "pathway.high_therapy", "pathway.missed_kinds",
     "pathway.end_not_seen", "pathway.end_seen_not_treated", "pathway.end_one_treatment",
     "pathway.end_course_early", "pathway.end_course_planned", "interviews.instrument",
+    "pathway.high_intensity_first",
 )
 
 
@@ -223,6 +224,7 @@ _CHOICE_CODES = {
     "pathway.end_not_seen": "end_reason", "pathway.end_seen_not_treated": "end_reason",
     "pathway.end_one_treatment": "end_reason", "pathway.end_course_early": "end_reason",
     "pathway.end_course_planned": "end_reason", "interviews.instrument": "interview_instrument",
+    "pathway.high_intensity_first": "disorder",
 }
 
 

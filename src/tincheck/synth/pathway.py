@@ -77,6 +77,68 @@ def covariates(params: dict, age: np.ndarray, imd: np.ndarray) -> tuple[np.ndarr
             _standardised(imd, deciles, np.asarray(pop["imd_decile"], dtype=float)))
 
 
+def source_effect(params: dict) -> tuple[np.ndarray, float]:
+    """The engagement shift of each source of referral (``pathway.engagement_source``,
+    indexed as ``codes.values("source")``), centred on the population's mix of sources,
+    and its variance over that mix.
+
+    >>> shift, var = source_effect({"pathway": {"engagement_source": {"self": 0.1,
+    ...     "gp": -0.1, "other": 0.0}}, "population": {"source": {"self": 1, "gp": 1}}})
+    >>> shift.round(3).tolist(), round(var, 3)
+    ([0.1, -0.1, 0.0], 0.01)
+    """
+    effects = params["pathway"]["engagement_source"]
+    weights = params["population"]["source"]
+    sources = codes.values("source")
+    shift = np.array([float(effects.get(s, 0.0)) for s in sources])
+    w = np.array([float(weights.get(s, 0.0)) for s in sources])
+    w = w / w.sum()
+    shift = shift - w @ shift
+    return shift, float(w @ shift ** 2)
+
+
+def first_step_high(params: dict, primary: np.ndarray, mask: np.ndarray,
+                    overall: float) -> np.ndarray:
+    """Each referral's chance that its treatment starts (and stays) at high intensity.
+
+    Referrals whose primary disorder is in ``pathway.high_intensity_first`` get its
+    share (NICE sends PTSD straight to high intensity; services often do the same for
+    social anxiety); the others share what is left, so that over the referrals in
+    ``mask`` the chance is still ``overall`` (the mix the targets fix): others =
+    (overall - sum_d w_d t_d) / (1 - sum_d w_d), w_d the share of disorder d in ``mask``.
+
+    >>> first_step_high({"pathway": {"high_intensity_first": {"ptsd": 0.5}}},
+    ...                 np.array([model.DISORDERS.index("ptsd"), 0, 0, 0]),
+    ...                 np.ones(4, bool), 0.2).round(3).tolist()
+    [0.5, 0.1, 0.1, 0.1]
+    """
+    chance = np.full(len(primary), overall)
+    special = np.zeros(len(primary), bool)
+    taken = 0.0
+    n = max(int(mask.sum()), 1)
+    for disorder, share in params["pathway"]["high_intensity_first"].items():
+        if not 0 <= share <= 1:
+            raise SynthConfigError(f"pathway.high_intensity_first.{disorder} = {share!r}; "
+                                   "expected a share from 0 to 1")
+        rows = primary == model.DISORDERS.index(disorder)
+        chance[rows] = share
+        special |= rows
+        taken += share * (rows & mask).sum() / n
+    rest = 1 - (special & mask).sum() / n
+    chance[~special] = min(max((overall - taken) / rest, 0.0), 1.0) if rest > 0 else overall
+    return chance
+
+
+def _course_paths(u: np.ndarray, split: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """LOW_ONLY, STEPPED or HIGH_ONLY from uniforms ``u``: high-only with chance
+    ``high`` per referral, the rest low-only : stepped as in ``split`` (the draw is
+    that of :func:`~tincheck.synth.population.draw_from_u` when ``high`` is the
+    split's own high-only share)."""
+    scale = (1 - high) / (split[0] + split[1])
+    low, stepped = split[0] * scale, split[1] * scale
+    return np.where(u < low, LOW_ONLY, np.where(u < low + stepped, STEPPED, HIGH_ONLY))
+
+
 def course_split(params: dict) -> np.ndarray:
     """Shares of courses that are low-intensity only, stepped and high-intensity only.
 
@@ -119,7 +181,8 @@ def engagement(rng: np.random.Generator, params: dict, frame: Frame, clients: Cl
     propensity = sqrt(s) client trait + sqrt(1 - s) e + b_age z_age + b_imd z_imd +
     b_sev z_severity + service effect, all terms centred; its SD is
     sqrt(1 + b_age^2 + b_imd^2 + b_sev^2 + service SD^2), and the cut points are that
-    SD times the normal quantiles of the cumulative funnel shares.
+    SD times the normal quantiles of the cumulative funnel shares. The source of
+    referral shifts it by ``engagement_source`` (centred on the population's sources).
     """
     p = params["pathway"]
     core = params["model"]["core"]
@@ -128,14 +191,17 @@ def engagement(rng: np.random.Generator, params: dict, frame: Frame, clients: Cl
     severity = (latent.core[np.arange(n), latent.primary] - core["primary_mean"]) \
         / core["primary_sd"]
     z_age, z_imd = covariates(params, age, clients.imd[frame.client])
+    source, source_var = source_effect(params)
     propensity = (np.sqrt(share) * clients.engagement[frame.client]
                   + np.sqrt(1 - share) * rng.standard_normal(n)
                   + p["engagement_age"] * z_age
                   + p["engagement_deprivation"] * z_imd
                   + p["engagement_severity"] * severity
+                  + source[frame.source]
                   + services.engagement[frame.service])
     sd = np.sqrt(1 + p["engagement_age"] ** 2 + p["engagement_deprivation"] ** 2
-                 + p["engagement_severity"] ** 2 + params["services"]["engagement_sd"] ** 2)
+                 + p["engagement_severity"] ** 2 + source_var
+                 + params["services"]["engagement_sd"] ** 2)
     cuts = sd * ndtri(np.cumsum(funnel_shares(params))[:-1])
     return np.searchsorted(cuts, propensity)
 
@@ -197,8 +263,14 @@ def simulate(rng: np.random.Generator, params: dict, frame: Frame, clients: Clie
     n = frame.n
     stage = engagement(rng, params, frame, clients, latent, services, age)
     treated = stage >= ONE_TREATMENT
-    path = np.where(rng.random(n) < p["one_treatment_low"], LOW_ONLY, HIGH_ONLY)
-    path = np.where(stage == COURSE, draw(rng, course_split(params), n), path)
+    # the first step depends on the primary disorder (pathway.high_intensity_first);
+    # the draws are those of a disorder-blind split, so the overall mix is unchanged
+    one = first_step_high(params, latent.primary, stage == ONE_TREATMENT,
+                          1 - p["one_treatment_low"])
+    path = np.where(rng.random(n) < 1 - one, LOW_ONLY, HIGH_ONLY)
+    split = course_split(params)
+    high = first_step_high(params, latent.primary, stage == COURSE, split[2])
+    path = np.where(stage == COURSE, _course_paths(rng.random(n), split, high), path)
     low_therapy = _draw_codes(rng, p["low_therapy"], THERAPY, n)
     high_therapy = _draw_codes(rng, p["high_therapy"], THERAPY, n)
 

@@ -240,3 +240,143 @@ def smd_chart(rows: list[tuple[str, float | None, bool | None]], title: str,
         ax.set_xlabel(f"Standardised mean difference, {compared} "
                       f"(shaded: |SMD| ≤ {flag})", fontsize=FONT)
     return to_svg(fig, title, description)
+
+
+# ------------------------------------------------------------------ the pathway
+
+@dataclass(frozen=True)
+class Link:
+    """One band of a flow chart: referrals going from a node of one stage to a node of
+    the next (``value`` None: suppressed, not drawn)."""
+
+    stage: int          # the stage of the target (1 ... number of stages - 1)
+    source: str
+    target: str
+    value: int | None
+
+
+def flow_chart(links: list[Link], stages: tuple[str, ...], labels: dict[str, str],
+               order: tuple[str, ...], colours: dict[str, str], title: str,
+               description: str, width: float = 9.6, height: float = 4.8) -> str:
+    """A flow (Sankey-like) chart: a column of nodes per stage, bands between them as
+    wide as the referrals they carry, each node labelled with its count.
+
+    A node's height is the larger of what flows in and what flows out, so a node where
+    some referrals stop (never seen, one session only) shows them ending there.
+    ``order`` fixes the nodes' order top to bottom in every column.
+    """
+    from matplotlib.patches import PathPatch, Rectangle
+    from matplotlib.path import Path
+
+    n_stages = len(stages)
+    inflow: dict[tuple[int, str], int] = {}
+    outflow: dict[tuple[int, str], int] = {}
+    for link in links:
+        value = link.value or 0
+        inflow[(link.stage, link.target)] = inflow.get((link.stage, link.target), 0) + value
+        key = (link.stage - 1, link.source)
+        outflow[key] = outflow.get(key, 0) + value
+    size = {k: max(inflow.get(k, 0), outflow.get(k, 0)) for k in {*inflow, *outflow}}
+    rank = {name: i for i, name in enumerate(order)}
+    columns = [sorted((name for s, name in size if s == stage),
+                      key=lambda name: rank.get(name, len(rank))) for stage in range(n_stages)]
+    gap = 0.035
+    total = max([sum(size[(s, n)] for n in col) for s, col in enumerate(columns)] + [1])
+    scale = (1 - gap * (max(len(c) for c in columns) - 1)) / total
+    top: dict[tuple[int, str], float] = {}
+    for stage, col in enumerate(columns):
+        y = 1.0
+        for name in col:
+            top[(stage, name)] = y
+            y -= size[(stage, name)] * scale + gap
+    bar = 0.06
+    fig, ax = new_figure(width, height)
+    with style():
+        out_used = {k: 0.0 for k in top}
+        in_used = {k: 0.0 for k in top}
+        ordered = sorted(links, key=lambda l: (l.stage, rank.get(l.source, 99),
+                                               rank.get(l.target, 99)))
+        for link in ordered:
+            if not link.value:
+                continue
+            s, t = (link.stage - 1, link.source), (link.stage, link.target)
+            h = link.value * scale
+            y0 = top[s] - out_used[s]
+            y1 = top[t] - in_used[t]
+            out_used[s] += h
+            in_used[t] += h
+            x0, x1 = s[0] + bar / 2, t[0] - bar / 2
+            mid = (x0 + x1) / 2
+            verts = [(x0, y0), (mid, y0), (mid, y1), (x1, y1), (x1, y1 - h),
+                     (mid, y1 - h), (mid, y0 - h), (x0, y0 - h), (x0, y0)]
+            codes_ = [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4, Path.LINETO,
+                      Path.CURVE4, Path.CURVE4, Path.CURVE4, Path.CLOSEPOLY]
+            ax.add_patch(PathPatch(Path(verts, codes_), facecolor=colours.get(
+                link.target, MUTED), edgecolor="none", alpha=0.32))
+        label_y = {}
+        for stage, col in enumerate(columns):  # labels at least a line and a half apart
+            floor = None
+            for name in col:
+                y = top[(stage, name)] - size[(stage, name)] * scale / 2
+                y = y if floor is None else min(y, floor - 0.075)
+                label_y[(stage, name)] = floor = y
+        for (stage, name), y in top.items():
+            h = size[(stage, name)] * scale
+            ax.add_patch(Rectangle((stage - bar / 2, y - h), bar, h,
+                                   facecolor=colours.get(name, MUTED), edgecolor="none"))
+            ax.text(stage + bar / 2 + 0.03, label_y[(stage, name)],
+                    f"{labels.get(name, name)}\n{size[(stage, name)]:,}", va="center",
+                    ha="left", fontsize=FONT - 1.5, color=INK, linespacing=1.1,
+                    bbox=dict(boxstyle="square,pad=0.1", facecolor="white", alpha=0.7,
+                              edgecolor="none"))
+        for stage, name in enumerate(stages):
+            ax.text(stage, 1.06, name, ha="center", va="bottom", fontsize=FONT,
+                    fontweight="bold", color=INK)
+        ax.set_xlim(-0.1, n_stages - 0.25)
+        ax.set_ylim(min([y - size[k] * scale for k, y in top.items()]
+                        + list(label_y.values()) + [0]) - 0.05, 1.12)
+        ax.axis("off")
+    return to_svg(fig, title, description)
+
+
+@dataclass(frozen=True)
+class Split:
+    """One stacked bar: shares below, within and above a range (None: suppressed)."""
+
+    label: str
+    shares: tuple[float | None, float | None, float | None]
+    text: str
+
+
+BAND_COLOURS = (VERMILLION, GREEN, ORANGE)
+BAND_NAMES = ("below NICE's range", "within", "above")
+
+
+def split_chart(bars: list[Split], title: str, description: str,
+                width: float = 7.6) -> str:
+    """Horizontal bars split below / within / above a range, shares written at the end."""
+    n = len(bars)
+    fig, ax = new_figure(width, 1.1 + 0.42 * n)
+    with style():
+        y = np.arange(n, 0, -1, dtype=float)
+        text_x = blended_transform_factory(ax.transAxes, ax.transData)
+        for bar, yy in zip(bars, y):
+            left = 0.0
+            for share, colour in zip(bar.shares, BAND_COLOURS):
+                if _has(share) and share > 0:
+                    ax.barh(yy, share * 100, left=left, height=0.62, color=colour)
+                    left += share * 100
+            ax.text(1.02, yy, bar.text, transform=text_x, va="center", fontsize=FONT,
+                    color=INK if any(_has(s) for s in bar.shares) else MUTED)
+        ax.set_yticks(y)
+        ax.set_yticklabels([b.label for b in bars], fontsize=FONT)
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlim(0, 100)
+        ax.set_ylim(0.4, n + 0.6)
+        ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
+        ax.set_xlabel("share of finished courses", fontsize=FONT)
+        from matplotlib.patches import Patch
+        ax.legend(handles=[Patch(color=c, label=l) for l, c in zip(BAND_NAMES, BAND_COLOURS)],
+                  fontsize=FONT - 1, frameon=False, loc="upper center", ncol=3,
+                  bbox_to_anchor=(0.5, 1.02 + 0.5 / max(n, 1)))
+    return to_svg(fig, title, description)

@@ -109,24 +109,29 @@ def _therapy_table(rows: list[dict]) -> str:
                               "over those at caseness)", numeric={1, 2, 3, 4})
 
 
-# ------------------------------------------------------------------ 9. re-referral
+# ------------------------------------------------------------------ 10. re-referral
+
+WITHIN_12_MONTHS = ("rereferral.within_12_months", "rereferral.recovered_within_12_months")
+
 
 def rereferral(doc: Doc) -> list[str]:
     within = doc.m("rereferral.within_12_months")
-    if not within.get("denominator") and not within.get("suppressed"):
-        return [empty(f"No referral ended at least 365 days before the end of the data "
-                      f"({doc.data.get('data_end')}), so 12-month re-referral cannot be "
-                      "measured yet.")]
-    return [
-        paragraph(f"Does it last? A referral counts here only if at least 365 days separate "
-                  f"its end from the end of the data ({doc.data.get('data_end')}). Being "
-                  "referred again within a year, especially after 'recovering', is the "
-                  "revolving door."),
-        metric_table(doc, family_metrics("rereferral"), "Re-referrals"),
-    ]
+    measured = bool(within.get("denominator") or within.get("suppressed"))
+    blocks = [paragraph(
+        f"Does it last? Being referred again, especially after 'recovering', is the "
+        f"revolving door. The 12-month figures count a referral only if at least 365 days "
+        f"separate its end from the end of the data ({doc.data.get('data_end')}); the "
+        f"others follow each referral to the client's previous and next referral.")]
+    if not measured:
+        blocks.append(empty(f"No referral ended at least 365 days before the end of the data "
+                            f"({doc.data.get('data_end')}), so 12-month re-referral cannot "
+                            "be measured yet."))
+    shown = family_metrics("rereferral", skip=() if measured else WITHIN_12_MONTHS)
+    blocks.append(metric_table(doc, shown, "Re-referrals"))
+    return blocks
 
 
-# ------------------------------------------------------------------ 10. value
+# ------------------------------------------------------------------ 11. value
 
 def value(doc: Doc) -> list[str]:
     if not doc.supplied("costs"):
@@ -140,7 +145,7 @@ def value(doc: Doc) -> list[str]:
     ]
 
 
-# ------------------------------------------------------------------ 12. data quality
+# ------------------------------------------------------------------ 13. data quality
 
 def data_quality(doc: Doc) -> list[str]:
     supplied = ", ".join(doc.data.get("tables_supplied") or []) or "none"
