@@ -13,6 +13,12 @@ tincheck reads its own files back unchanged: ingest drops the single quote befor
 any of those characters (``'-3`` reads as ``-3``; see ``docs/data-model.md``), the
 inverse of :func:`neutralise`.
 
+Every small CSV file tincheck reads with Python's csv module (studies, REDCap exports,
+sample files, allocations, published data headers) is read through
+:func:`read_records` or inside :func:`field_limit`, so that lone-CR line endings
+(classic Mac, Excel's "CSV (Macintosh)") and fields over the csv module's default
+128 KiB limit read as data, never as a traceback.
+
 :class:`CsvWriter` is the one writer (chunk by chunk, for large tables);
 :func:`csv_bytes` and :func:`write_csv` are it for a whole table. Cells are formatted
 by Arrow compute kernels, column by column, never cell by cell in Python, so a table
@@ -24,8 +30,11 @@ https://owasp.org/www-community/attacks/CSV_Injection
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import io
 import os
+import sys
 from pathlib import Path
 from typing import BinaryIO, Mapping, Sequence
 
@@ -209,5 +218,43 @@ def write_csv(path: str | os.PathLike, data, names: Sequence[str] | None = None,
     return write_bytes(path, csv_bytes(data, names, eol))
 
 
-__all__ = ["CsvWriter", "EOL", "TRIGGERS", "cells", "csv_bytes", "neutralise", "restore",
-           "write_csv"]
+# ------------------------------------------------------------------------- reading
+
+FIELD_LIMIT = 1 << 23  # above DuckDB's 2 MB line limit: any row DuckDB reads, csv reads
+
+
+@contextlib.contextmanager
+def field_limit():
+    """Python's csv module refuses fields over 128 KiB by default; raise it while reading.
+
+    >>> with field_limit():
+    ...     csv.field_size_limit() >= FIELD_LIMIT
+    True
+    """
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, min(FIELD_LIMIT, sys.maxsize)))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def read_records(text: str, delimiter: str = ",") -> list[list[str]]:
+    """The records of CSV ``text``: line breaks LF, CRLF or a lone CR, any field length
+    up to :data:`FIELD_LIMIT`. Raises :class:`csv.Error` (with the reader's line number
+    in ``line``) only for a file that is not CSV.
+
+    >>> read_records("a,b\\r1,2\\r")
+    [['a', 'b'], ['1', '2']]
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    with field_limit():
+        try:
+            return list(reader)
+        except csv.Error as exc:
+            exc.line = reader.line_num
+            raise
+
+
+__all__ = ["CsvWriter", "EOL", "FIELD_LIMIT", "TRIGGERS", "cells", "csv_bytes",
+           "field_limit", "neutralise", "read_records", "restore", "write_csv"]

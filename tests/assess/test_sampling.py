@@ -57,6 +57,17 @@ def test_a_column_beyond_the_contract_is_refused_naming_it(tmp_path):
     assert "could unblind an assessor" in problem.expected
 
 
+@pytest.mark.parametrize("study_id", ["S/1", "S1?x", "S#1", "S%2F1", "S 1", "É1"])
+def test_a_study_id_that_would_break_a_link_is_refused(tmp_path, study_id):
+    sample, schedule = _files(tmp_path, [[study_id, "R1", "a", "sample", ""]],
+                              [[study_id, "baseline", "", "received", "", ""]])
+    with pytest.raises(SampleError) as error:
+        read_sample(sample, schedule)
+    problems = [(p.file, p.row, p.column) for p in error.value.problems]
+    assert problems == [("sample.csv", 2, "study_id")]
+    assert "part of links" in error.value.problems[0].expected
+
+
 def test_every_problem_names_file_row_column_and_expectation(tmp_path):
     sample, schedule = _files(tmp_path, [
         ["S0001", "R1", "a", "sample", "2"],          # rank on a sampled row

@@ -24,6 +24,20 @@ def errors(path) -> list[tuple]:
     return [(e["row"], e["column"], e["value"]) for e in info.value.report.error_lines(100)]
 
 
+def test_lone_cr_line_endings_read_as_rows(tmp_path):
+    # classic Mac / Excel "CSV (Macintosh)": the rows are separated by CR alone
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b"study,yi,vi\rA,0.5,0.1\rB,0.3,0.2\rC,0.1,0.05\r")
+    studies = read_studies(path)
+    assert [(s.yi, s.vi) for s in studies.studies] == [(0.5, 0.1), (0.3, 0.2), (0.1, 0.05)]
+
+
+def test_a_cell_longer_than_the_csv_modules_limit_is_a_located_error(tmp_path):
+    # over Python's default 131,072-character field limit: a finding, not a traceback
+    path = write(tmp_path, "study,yi,vi", "A,0.5,0.1", "B,0.3,0.2", "C," + "1" * 200_000 + ",0.05")
+    assert [(row, column) for row, column, _ in errors(path)] == [(4, "yi")]
+
+
 def test_pre_post_conversion_by_hand():
     # d = (16 - 10)/5 = 1.2; Var = 2(1 - 0.5)/100 + 1.44/200 = 0.01 + 0.0072 (Becker 1988)
     d, v = d_pre_sd(16.0, 10.0, 5.0, 100, 0.5)

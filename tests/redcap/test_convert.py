@@ -161,6 +161,11 @@ def test_bom_semicolons_crlf_and_a_line_break_inside_a_value(tmp_path):
     assert (line["row"], line["column"], line["value"]) == (6, "d", "2023-99-01")
 
 
+def test_lone_cr_line_endings_convert_like_lf(tmp_path):
+    text = "\r".join(",".join(r) for r in [HEADER, *ROWS]) + "\r"
+    assert convert(tmp_path, text=text).interviews.equals(convert(tmp_path, rows=ROWS).interviews)
+
+
 def test_identifiers_holding_nhs_numbers_become_the_ingest_pseudonym(tmp_path, monkeypatch):
     monkeypatch.setenv(pseudonymise.KEY_ENV, "test-key")
     rows = with_cell(2, "ref", "943 476 5919")

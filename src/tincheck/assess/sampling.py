@@ -14,6 +14,7 @@ import csv
 import datetime as _dt
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,6 +132,11 @@ def _text_ok(value: str) -> bool:
     return all(ch.isprintable() for ch in value)
 
 
+# a study id becomes part of the app's links (/study/participants/<id>/): letters,
+# digits and . _ - only, so no id breaks or redirects a link ('/', '?', '#', '%')
+STUDY_ID = re.compile(r"[A-Za-z0-9._-]+")
+
+
 def read_sample(sample_path: Path, schedule_path: Path) -> tuple[list[SampleRow],
                                                                  list[ScheduleRow]]:
     """The checked rows of both files; raises :class:`SampleError` listing every problem."""
@@ -158,6 +164,9 @@ def _check_sample(name, rows, problems) -> list[SampleRow]:
                 problems.append(Problem(name, number, column, None if column in IDENTIFIERS
                                         else value, f"a {column} of printable text (at most "
                                         f"{longest} characters)"))
+        if row["study_id"] and not STUDY_ID.fullmatch(row["study_id"]):
+            problems.append(Problem(name, number, "study_id", None, "a study_id of letters, "
+                                    "digits, '.', '_' and '-' only (it is part of links)"))
         for column, seen in (("study_id", seen_study), ("referral_id", seen_referral)):
             if row[column] in seen:
                 problems.append(Problem(name, number, column, None,

@@ -52,6 +52,23 @@ console = SafeConsole()
 errors = SafeConsole(stderr=True)
 
 
+SHOWN_VALUE = 120  # characters of an offending value shown in a table row
+
+
+def shown_value(value: str | None) -> str:
+    """An offending value as a table shows it: cut to SHOWN_VALUE characters, saying how
+    long it was (a 200,000-character cell must not fill the terminal).
+
+    >>> shown_value("x" * 200)[-30:]
+    'xxxxx… (200 characters in all)'
+    """
+    if value is None:
+        return ""
+    if len(value) <= SHOWN_VALUE:
+        return value
+    return f"{value[:SHOWN_VALUE]}… ({len(value):,} characters in all)"
+
+
 def findings_table(report: ValidationReport, limit: int = 50) -> Table:
     """The first ``limit`` error rows as a table: file, row, column, value, expected."""
     table = Table(title=f"{report.error_count} error(s)", title_justify="left",
@@ -62,7 +79,7 @@ def findings_table(report: ValidationReport, limit: int = 50) -> Table:
         # cells are data, not markup: a value such as "[/x]" must print as written
         table.add_row(*(escape(text) for text in (
             line["file"], "" if line["row"] is None else str(line["row"]),
-            line["column"] or "", "" if line["value"] is None else line["value"],
+            line["column"] or "", shown_value(line["value"]),
             line["expected"])))
     return table
 

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +46,7 @@ import numpy as np
 
 from ..ingest.findings import Example, Finding, ValidationReport
 from ..ingest.parse import FALSE_WORDS, TRUE_WORDS
+from ..safecsv import read_records
 from ..stats.effect_sizes import d_pre_sd_from_summary
 from . import measures
 
@@ -304,7 +304,11 @@ def read_studies(path, measure: str | None = None) -> Studies:
     first = text.splitlines()[0] if text.strip() else ""
     delimiter = max(",;\t", key=first.count)
     reader = _Reader(name, decimal_comma=delimiter != ",")
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        rows = read_records(text, delimiter)
+    except csv.Error as exc:
+        reader.error(exc.line, None, None, f"a well-formed CSV file ({exc})", rule="csv")
+        raise StudyFileError(reader.report) from None
     if not rows or not any(c.strip() for c in rows[0]):
         reader.error(1, None, None, "a header row naming the columns", rule="header")
         raise StudyFileError(reader.report)

@@ -24,7 +24,6 @@ import gzip
 import hashlib
 import io
 import re
-import sys
 import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -33,6 +32,7 @@ from pathlib import Path
 import duckdb
 
 from .. import pseudonymise
+from ..safecsv import field_limit
 from ..schema import TABLES
 from .columns import HeaderMap, map_headers
 from .findings import CONTROL_CHARACTERS, MAX_SHOWN, Example, Finding, printable
@@ -258,20 +258,6 @@ def _control_findings(con, source: SourceFile, header: HeaderMap, view: str,
 
 # ---------------------------------------------------------------- CSV
 
-_FIELD_LIMIT = 1 << 23  # above DuckDB's 2 MB line limit: any row it reads, csv reads
-
-
-class _csv_field_limit:
-    """Python's csv module refuses fields over 128 KiB by default; raise it while reading."""
-
-    def __enter__(self):
-        self.old = csv.field_size_limit()
-        csv.field_size_limit(max(self.old, min(_FIELD_LIMIT, sys.maxsize)))
-
-    def __exit__(self, *exc):
-        csv.field_size_limit(self.old)
-
-
 def _open_binary(source: SourceFile):
     if source.path.name.lower().endswith(".gz"):
         return gzip.open(source.path, "rb")
@@ -338,7 +324,7 @@ def _read_header(source: SourceFile) -> tuple[list[str], str, str]:
     counts = {d: text.count(d) for d in (",", ";", "\t")}
     delimiter = max(counts, key=counts.get) if any(counts.values()) else ","
     try:
-        with _csv_field_limit():
+        with field_limit():
             headers = next(csv.reader([text], delimiter=delimiter), [])
     except csv.Error as exc:
         raise _FileProblem("csv_structure", f"a header row of column names ({exc})", 1
@@ -583,7 +569,7 @@ def _register_row_map(con, source: SourceFile, delimiter: str) -> str:
     import pyarrow as pa
 
     ks, rows = [], []
-    with _open_binary(source) as handle, _csv_field_limit():
+    with _open_binary(source) as handle, field_limit():
         text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
         reader = csv.reader(text, delimiter=delimiter)
         try:

@@ -29,6 +29,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from ..safecsv import field_limit
+
 KEYS = ("reporting_period", "org_type", "org_code", "org_name", "variable_type",
         "variable_a", "variable_b")
 TIDY_COLUMNS = KEYS + ("measure_name", "measure_statistic", "value")
@@ -231,7 +233,7 @@ def _columns(con, source: str) -> list[str]:
 def _csv_source(con, path: Path) -> str:
     """read_csv with explicit options: every column as text, header from the file."""
     try:
-        with _open_text(path) as handle:
+        with _open_text(path) as handle, field_limit():
             header = next(csv.reader(handle))
     except StopIteration:
         raise PublishedDataError(path, "a header row", row=1) from None
@@ -398,7 +400,7 @@ def _locate(path: Path, value, layout: str, measure: str | None = None,
                           f"file_row_number=true) WHERE {where} LIMIT 1", params).fetchone()
         row = f"record {hit[0] + 1}" if hit else None
         return PublishedDataError(path, expected, row=row, column=col, value=value)
-    with _open_text(path) as handle:
+    with _open_text(path) as handle, field_limit():
         reader = csv.DictReader(handle)
         for record in reader:
             if column is not None:

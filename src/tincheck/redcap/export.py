@@ -15,13 +15,13 @@ line break stays in one row, a blank line counts as a row.
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from ..ingest.findings import Example, Finding
+from ..safecsv import read_records
 
 ROW = "__row"
 EVENT = "redcap_event_name"
@@ -71,12 +71,11 @@ def read_export(path: str | Path) -> tuple[Export | None, list[Finding]]:
     first = text.splitlines()[0]
     delimiter = max(DELIMITERS, key=first.count) if any(d in first for d in DELIMITERS) \
         else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        records = list(reader)
+        records = read_records(text, delimiter)
     except csv.Error as exc:
         return None, [_file_error("csv_structure", name, f"a well-formed CSV file ({exc})",
-                                  reader.line_num)]
+                                  exc.line)]
     headers = [h.strip() for h in records[0]]
     findings = _header_findings(headers, name)
     if findings:

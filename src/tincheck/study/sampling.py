@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..safecsv import field_limit
 from .frame import StudyError
 
 SAMPLE, RESERVE = "sample", "reserve"
@@ -68,7 +69,7 @@ def read_allocation(path: str | Path, strata: list[str], sizes: dict[str, int]) 
     """
     path = Path(path)
     try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
+        with path.open(newline="", encoding="utf-8-sig") as f, field_limit():
             reader = csv.DictReader(f)
             rows = list(reader)
             header = [(h or "").strip() for h in reader.fieldnames or []]
