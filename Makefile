@@ -23,18 +23,19 @@ test-install: $(VENV)/.test-installed
 demo: $(VENV)/.installed
 	$(VENV)/bin/tincheck demo --referrals 20000 --seed 1 --out tincheck-demo
 
-# The report's browser test opens the demo report in headless Chromium (Debian's
-# chromium and chromium-driver). Installed here when missing, as root (CI runs as
-# root); elsewhere the test skips with the reason, unless TINCHECK_REQUIRE_BROWSER=1.
+# The report's browser tests open the demo report and the leaflets in headless Chromium
+# (Debian's chromium and chromium-driver), and render the leaflet's PDF to PNG with
+# pdftoppm (poppler-utils). Installed here when missing, as root (CI runs as root);
+# elsewhere the tests skip with the reason, unless TINCHECK_REQUIRE_BROWSER=1.
 browser:
-	@if dpkg -s chromium chromium-driver >/dev/null 2>&1; then :; \
+	@if dpkg -s chromium chromium-driver poppler-utils >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing chromium and chromium-driver (apt-get)"; \
+	  echo "installing chromium, chromium-driver and poppler-utils (apt-get)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    --no-install-recommends chromium chromium-driver >/dev/null \
-	  || echo "could not install chromium: the browser test will skip"; \
-	else echo "chromium missing: run 'sudo apt-get install chromium chromium-driver'" \
-	  "for the browser test"; fi
+	    --no-install-recommends chromium chromium-driver poppler-utils >/dev/null \
+	  || echo "could not install chromium: the browser tests will skip"; \
+	else echo "chromium or poppler-utils missing: run 'sudo apt-get install chromium" \
+	  "chromium-driver poppler-utils' for the browser tests"; fi
 
 # The meta-analysis tests regenerate their metafor reference values with R
 # (tools/metafor_reference.R; Debian's r-base-core and r-cran-metafor, which brings

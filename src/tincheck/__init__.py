@@ -14,6 +14,7 @@ except PackageNotFoundError:  # running from a source tree without installation
 from .auditing import Audit, audit
 from .examples import example_path
 from .ingest import DataError, Dataset, ValidationReport, read_dataset, validate
+from .leaflets import leaflet
 
 __all__ = ["Audit", "DataError", "Dataset", "ValidationReport", "__version__", "audit",
-           "example_path", "read_dataset", "validate"]
+           "example_path", "leaflet", "read_dataset", "validate"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from .metrics import REGISTRY, Result, balance
+from .metrics import REGISTRY, Result, balance, offered
 from .metrics.registry import Metric
 from .stats.intervals import wilson_interval
 
@@ -169,6 +169,9 @@ def published_costs(metrics: dict) -> None:
                  ci_high=cost / (ended * low) if low else None)
 
 
+# Tables that declare their count columns and what each other figure is made of.
+DECLARED_TABLES = offered.DISCLOSURE
+
 # Statistics in table rows, suppressed with the row's counts like a rate.
 TABLE_STATISTICS = ("kappa",)
 
@@ -177,6 +180,8 @@ def table_json(table_id: str, rows: list[dict], control: bool) -> list[dict]:
     """A table for report.json: counts rounded or suppressed, rates suppressed when small."""
     if not control:
         return rows
+    if table_id in DECLARED_TABLES:
+        return [_declared_row(row, *DECLARED_TABLES[table_id]) for row in rows]
     out = []
     for exact in rows:
         row = dict(exact)
@@ -201,6 +206,26 @@ def table_json(table_id: str, rows: list[dict], control: bool) -> list[dict]:
         row["suppressed"] = bool(small)
         out.append(row)
     return out
+
+
+def _declared_row(exact: dict, counts, parts: dict[str, set[str]]) -> dict:
+    """A row of a declared table: ``counts`` rounded or suppressed; each figure of
+    ``parts`` (a rate with its ``_ci_low``/``_ci_high``, or a median) suppressed when
+    any count it is made of is under 5, rates to whole percents."""
+    row = dict(exact)
+    small = {k for k in counts if k in row and is_small(row[k])}
+    for key in counts:
+        if key in row:
+            row[key] = round_count(row[key])
+    for key, made_of in parts.items():
+        rate = key.endswith("_rate")
+        stem = key[:-len("_rate")]
+        for name in (key, f"{stem}_ci_low", f"{stem}_ci_high") if rate else (key,):
+            if name in row:
+                row[name] = None if small & made_of or row[name] is None else (
+                    round_rate(row[name]) if rate else row[name])
+    row["suppressed"] = bool(small)
+    return row
 
 
 # Representativeness: the counts each mean is taken over, and the variables that are

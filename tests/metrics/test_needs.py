@@ -46,7 +46,8 @@ def test_intensity_alone_narrows_and_with_therapy_type_withholds():
           "pathway.first_step_conditional", "pathway.stepped_up_from_low",
           "pathway.days_to_step_up", "pathway.first_step_by_problem"]),
         (["appointments.therapy_type"], ["delivery.guided_self_help",
-                                         "delivery.by_therapy_type"])]
+                                         "delivery.by_therapy_type",
+                                         "delivery.sessions_by_treatment_offered"])]
 
 
 def test_ended_date_absent_withholds_all_but_the_counts_of_clients_and_the_nice_tables():
@@ -86,6 +87,27 @@ def test_narrow_withholds_values_and_keeps_settings():
     assert out["funnel.referrals_ended"] is results["funnel.referrals_ended"]
     assert out_tables["delivery.by_therapy_type"] == []
     assert results["funnel.dropped_out"].value == 0.0  # the input is not changed
+
+
+def test_narrow_withholds_the_columns_resting_on_absent_data_and_keeps_the_rest():
+    from tincheck.metrics.offered import OUTCOMES
+
+    row = {"therapy": "cbt", "problem": "all", "referred": 40, "finished": 30,
+           "finished_rate": 0.75, "diagnosed": 0, "lost_diagnosis": 0,
+           "lost_diagnosis_rate": None, "usual_self_rated": 0, "usual_self": 0}
+    tables = {OUTCOMES: [row]}
+    [entry] = needs.unmet(["interviews.usual_self_pct"], {"interviews": "i.csv"})
+    assert entry["columns"] == {OUTCOMES: ["usual_self_rated", "usual_self",
+                                           "usual_self_rate", "usual_self_ci_low",
+                                           "usual_self_ci_high"]}
+    _, out = needs.narrow({}, tables, [entry])
+    assert out[OUTCOMES] == [{**row, "usual_self_rated": None, "usual_self": None}]
+    [entry] = needs.unmet(["interviews"])
+    _, out = needs.narrow({}, tables, [entry])
+    # counts of nothing become unknown; the figures without interviews stay
+    assert out[OUTCOMES] == [{**row, "diagnosed": None, "lost_diagnosis": None,
+                              "usual_self_rated": None, "usual_self": None}]
+    assert tables[OUTCOMES] == [row]  # the input is not changed
 
 
 def test_docs_cli_md_note_is_the_one_the_audit_prints():

@@ -21,8 +21,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from . import (assess, audit, demo, import_redcap, meta, published, study,  # noqa: E402,F401
-               synth, validate)  # (modules register their commands)
+from . import (assess, audit, demo, import_redcap, leaflet, meta,  # noqa: E402,F401
+               published, study, synth, validate)  # (modules register their commands)
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ from ..errors import OutputError, SettingError
 from ..evidence import StudyFileError
 from ..ingest import DataError
 from ..outputs import reason
+from ..printing import PrintError
 from ..pseudonymise import PseudonymKeyError
 from ..published import PublishedDataError
 from ..redcap import RedcapError
@@ -80,6 +81,7 @@ HANDLERS: tuple[tuple[type[BaseException], Callable], ...] = (
     (SynthConfigError, lambda exc: say(message(exc))),
     (AssessError, lambda exc: say(message(exc))),  # the interview app's study folder
     (ConvergenceError, lambda exc: say(message(exc))),  # tau^2 of these studies (meta)
+    (PrintError, lambda exc: say(message(exc))),  # Chromium did not print (leaflet PDFs)
     (ValueError, lambda exc: say(message(exc))),  # a value the library refuses
 )
 EXPECTED = tuple(kind for kind, _ in HANDLERS)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Mapping
 
 from ..schema import TABLES
+from . import offered
 from .registry import REGISTRY, Result
 
 
@@ -30,13 +31,15 @@ class Need:
     The need is unmet when every item of ``absent`` ("table" or "table.column") is
     absent and every item of ``present`` is present. ``what`` names what is then
     not computed, or how the audit is narrowed; ``metrics`` (ids, ``*`` patterns)
-    are the figures withheld.
+    are the figures withheld; ``columns`` the columns of tables withheld in every row
+    (``(table id, (column, ...))``), where the rest of the table still holds.
     """
 
     absent: tuple[str, ...]
     what: str
     metrics: tuple[str, ...] = ()
     present: tuple[str, ...] = ()
+    columns: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def metric_ids(self) -> list[str]:
         return [m for m in REGISTRY if any(fnmatch.fnmatchcase(m, p) for p in self.metrics)
@@ -53,10 +56,11 @@ _BY_PROBLEM = ("pathway.*_intensity_*", "pathway.first_step_*", "pathway.dose_by
                "pathway.outcome_by_dose_band")
 
 NEEDS: tuple[Need, ...] = (
-    Need(("interviews",), "loss of diagnosis by independent interview, its agreement "
-         "with questionnaire recovery, and cost per loss of diagnosis (the pathway ends at "
-         "recovery)",
-         ("diagnostic.*", "agreement.*", "value.cost_per_lost_diagnosis")),
+    Need(("interviews",), "loss of diagnosis by independent interview (also by the "
+         "treatment offered), its agreement with questionnaire recovery, and cost per loss "
+         "of diagnosis (the pathway ends at recovery)",
+         ("diagnostic.*", "agreement.*", "value.cost_per_lost_diagnosis"),
+         columns=((offered.OUTCOMES, offered.INTERVIEW_COLUMNS),)),
     Need(("costs",), "cost per outcome", ("value.*",)),
     Need(("referrals.ended_date",), "every figure over ended referrals (all but "
          "referrals received, clients with two or more and with three or more referrals, and "
@@ -85,16 +89,18 @@ NEEDS: tuple[Need, ...] = (
     Need(("appointments.intensity",), "the recorded step of care (each contact's step is "
          "taken from its therapy type)", present=("appointments.therapy_type",)),
     Need(("appointments.therapy_type",), "therapy types (mostly self-help, the therapy "
-         "mix); employment-support contacts cannot be told from treatment; each course's "
-         "dose is judged against NICE's range for any therapy of its step, where the "
-         "table gives one",
-         ("delivery.guided_self_help", "delivery.by_therapy_type")),
+         "mix, outcomes by the treatment offered other than for every referral); "
+         "employment-support contacts cannot be told from treatment, nor the sessions "
+         "of the treatment offered from others; each course's dose is judged against "
+         "NICE's range for any therapy of its step, where the table gives one",
+         ("delivery.guided_self_help", "delivery.by_therapy_type", offered.SESSIONS)),
     Need(("appointments.medium",), "treatment contacts by telephone, and never seen by "
          "the medium of the first appointment",
          ("delivery.telephone_contacts", "pathway.not_seen_*_first",
           "pathway.not_seen_by_first_medium")),
     Need(("interviews.usual_self_pct",), "back to their usual self (the client's own "
-         "rating)", ("diagnostic.back_to_usual_self_end",)),
+         "rating)", ("diagnostic.back_to_usual_self_end",),
+         columns=((offered.OUTCOMES, offered.USUAL_SELF_COLUMNS),)),
     Need(("interviews.retrospective",), "whether interviews were rated retrospectively "
          "(each is taken as rated at the time)"),
     Need(("interviews.second_rating",), "agreement between two assessors rating the same "
@@ -173,7 +179,8 @@ def unmet(absent: Mapping[str, str] | Iterable[str], files: dict[str, str] | Non
           ) -> list[dict]:
     """The needs that ``absent`` data leaves unmet, as ``report.json`` lists them:
     ``data`` (the absent tables and columns), ``why``, ``what`` (not computed, or
-    narrowed) and ``metrics`` (the ids withheld).
+    narrowed), ``metrics`` (the ids withheld) and ``columns`` (table id → the columns
+    withheld in its every row).
 
     ``absent`` is :func:`absent_optional`'s answer (or a list of absent items);
     ``files`` maps a table to the name of its file, for the message.
@@ -193,7 +200,8 @@ def unmet(absent: Mapping[str, str] | Iterable[str], files: dict[str, str] | Non
         if all(item in absent for item in need.absent) and \
                 not any(item in absent for item in need.present):
             out.append({"data": list(need.absent), "why": _why(need.absent, absent, files),
-                        "what": need.what, "metrics": need.metric_ids()})
+                        "what": need.what, "metrics": need.metric_ids(),
+                        "columns": {t: list(cols) for t, cols in need.columns}})
     return out
 
 
@@ -209,10 +217,15 @@ def sentence(entry: dict) -> str:
 def narrow(results: dict[str, Result], tables: dict[str, list], entries: list[dict]
            ) -> tuple[dict[str, Result], dict[str, list]]:
     """Withhold the figures that rest on absent data: value ``None`` (rows ``[]`` for a
-    table) and a note naming the reason, instead of a count of nothing."""
+    table, or ``None`` in the entry's ``columns`` of every row) and a note naming the
+    reason, instead of a count of nothing."""
     results, tables = dict(results), dict(tables)
     for entry in entries:
         note = f"not computed: {entry['why']}"
+        for table_id, columns in (entry.get("columns") or {}).items():
+            if table_id in tables:
+                tables[table_id] = [{**row, **{c: None for c in columns if c in row}}
+                                    for row in tables[table_id]]
         for metric_id in entry["metrics"]:
             if metric_id in tables:
                 tables[metric_id] = []
@@ -237,6 +250,9 @@ def needs_markdown() -> str:
         withheld = ("every metric but " + ", ".join(
             f"`{p[1:]}`" for p in need.metrics if p.startswith("!"))) if "*" in need.metrics \
             else ", ".join(f"`{p}`" for p in need.metrics) if ids else "none"
+        for table_id, columns in need.columns:
+            shown = [c for c in columns if not c.endswith(("_ci_low", "_ci_high"))]
+            withheld += f"; in `{table_id}`: " + ", ".join(f"`{c}`" for c in shown)
         lines.append(f"| {data} | {need.what} | {withheld} |")
     return "\n".join(lines) + "\n"
 

@@ -76,7 +76,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("diagnostic", "Independent diagnostic outcomes", ("diagnostic",)),
     Family("agreement", "Agreement", ("diagnostic",)),
     Family("effect", "Effect sizes", ("effect",)),
-    Family("delivery", "What was delivered", ("delivery",)),
+    Family("delivery", "What was delivered", ("delivery", "offered")),
     Family("pathway", "The treatment pathway", ("pathway", "dose", "steps", "engagement")),
     Family("rereferral", "Re-referral", ("rereferral",)),
     Family("value", "Cost per outcome", ("value",)),

@@ -12,6 +12,7 @@ from ..page import bullet_list, empty, esc, figure, html_table, paragraph
 from . import charts
 from .charts import Bar
 from .document import Doc, family_metrics, metric_table
+from .offered import offered_table
 
 THERAPY = {c.value: c for c in THERAPY_TYPE}
 INTENSITY_COLOURS = {"low": charts.SKY, "high": charts.BLUE}
@@ -44,6 +45,9 @@ def delivery(doc: Doc) -> list[str]:
     if rows:
         blocks.append(figure(*_therapy_chart(rows)))
         blocks.append(_therapy_table(rows))
+    offered = offered_table(doc, _therapy_name)
+    if offered:
+        blocks.append(offered)
     return blocks
 
 
