@@ -99,7 +99,7 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
           disclosure_control: bool = True, *, assessors: str = "independent_blind",
           usual_self_threshold: float = 90.0, imputations: int = 20,
           imputation_seed: int = 20260101, benchmarks: str | Path | None = None,
-          spark_session=None, spark_master: str | None = None,
+          therapist_min_cases: int = 10, spark_session=None, spark_master: str | None = None,
           spark_staging: str | Path | None = None, key_file=None,
           memory_limit: str | None = None,
           progress: Callable[[str], None] | None = None) -> Audit:
@@ -123,6 +123,8 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
     imputations, imputation_seed : multiple imputation of missing outcomes (m = 20 by
         default; 0 skips it) and its seed, reported in the result.
     benchmarks : a CSV of extra benchmarks to compare effect sizes with.
+    therapist_min_cases : finished cases a therapist needs to be shown on their own in
+        the therapist comparison (default 10); therapists with fewer are pooled.
     memory_limit : cap on DuckDB's memory when reading ``data`` from a folder, e.g.
         ``"3GB"`` (default ``TINCHECK_MEMORY_LIMIT`` or DuckDB's 80% of RAM); beyond
         it DuckDB spills to a private temporary folder.
@@ -155,7 +157,8 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
                                   any_assessor=assessors == "any",
                                   usual_self_threshold=usual_self_threshold,
                                   imputations=imputations, imputation_seed=imputation_seed,
-                                  benchmarks_file=benchmarks, progress=step)
+                                  benchmarks_file=benchmarks,
+                                  therapist_min_cases=therapist_min_cases, progress=step)
         general = [ANY_ASSESSOR_WARNING] if assessors == "any" else []
         missing = []
         if not dataset.has("interviews"):
@@ -163,6 +166,9 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
                            "cannot be assessed.")
         if not dataset.has("costs"):
             missing.append("No costs table: cost-per-outcome metrics are not computed.")
+        if not dataset.has("therapists"):
+            missing.append("No therapists table: competence ratings are not set against "
+                           "outcomes.")
         warnings = general + [w.sentence() for w in dataset.warnings] + missing
         public = general + [public_sentence(w) for w in dataset.warnings] + missing
         info = {
@@ -179,7 +185,8 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
         settings = {"engine": engine, "disclosure_control": disclosure_control,
                     "assessors": assessors, "usual_self_threshold": usual_self_threshold,
                     "imputations": imputations, "imputation_seed": imputation_seed,
-                    "benchmarks_file": None if benchmarks is None else str(benchmarks)}
+                    "benchmarks_file": None if benchmarks is None else str(benchmarks),
+                    "therapist_min_cases": therapist_min_cases}
         return Audit(evaluation.results, evaluation.tables, warnings, info, settings,
                      public_warnings=public)
     finally:

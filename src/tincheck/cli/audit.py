@@ -39,6 +39,10 @@ def audit(
     seed: int = typer.Option(20260101, "--seed", help="Seed of the multiple imputation."),
     benchmarks: Path = typer.Option(None, "--benchmarks", exists=True, dir_okay=False,
                                     help="CSV of extra benchmarks for the effect sizes."),
+    therapist_min_cases: int = typer.Option(
+        10, "--therapist-min-cases", min=1,
+        help="Finished cases a therapist needs to be shown on their own; therapists with "
+        "fewer are pooled."),
     engine: str = typer.Option("duckdb", "--engine",
                                help="duckdb (default) or spark: the same metric definitions."),
     spark_master: str = typer.Option(None, "--spark-master", metavar="URL",
@@ -63,6 +67,7 @@ def audit(
                                disclosure_control=not no_disclosure_control,
                                assessors=assessors, imputations=imputations,
                                imputation_seed=seed, benchmarks=benchmarks, key_file=key_file,
+                               therapist_min_cases=therapist_min_cases,
                                memory_limit=memory_limit, progress=step)
             paths = write_report(result, out, json_path=json_path, progress=step)
     except DataError as exc:

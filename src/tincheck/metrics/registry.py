@@ -78,6 +78,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("delivery", "What was delivered", ("delivery",)),
     Family("rereferral", "Re-referral", ("rereferral",)),
     Family("value", "Cost per outcome", ("value",)),
+    Family("services", "Services compared", ("services",)),
+    Family("therapists", "Therapists compared", ("therapists", "competence")),
 )
 FAMILY_IDS = tuple(f.id for f in FAMILIES)
 
