@@ -94,7 +94,7 @@ def compare(rows: list[dict]) -> dict:
                 row[f"outside_{limit}"] = bool(u[f"outside_{limit}"])
             comparison.append(row)
         for _, point in f.curve.iterrows():
-            curves.append({"measure": measure, "n": float(point["n"]),
+            curves.append({"measure": measure, "denominator": float(point["n"]),
                            **{k: float(point[k]) for k in f.curve.columns if k != "n"}})
         spread.append({"measure": measure, "label": label, "services": len(units),
                        "target": f.target, "events": int(events.sum()),
@@ -182,7 +182,7 @@ _table("services.gap", "The gap between official recovery and recovery among cas
 _table("services.control_limits", "Funnel-plot limits", "control_limits",
        "Exact binomial and overdispersion-widened 95% and 99.8% limits around each "
        "measure's all-service rate, on a grid of denominators (for drawing).",
-       SPIEGELHALTER_2005, [("measure", "measure"), ("n", "denominator")])
+       SPIEGELHALTER_2005, [("measure", "measure"), ("denominator", "denominator")])
 _table("services.overdispersion", "Spread between services", "overdispersion",
        "Per measure: services compared, the all-service rate θ, the overdispersion factor "
        "φ (mean squared winsorised z-score), P(χ²(I − 1) ≥ I·φ), the additive "

@@ -123,13 +123,18 @@ class _Groups:
         self.index = index[order]
         self.labels = labels
         self.k = len(labels)
-        self.starts = np.searchsorted(self.index, np.arange(self.k))
+        from scipy import sparse
+
+        n = len(self.index)
+        # cluster-by-row indicator: sums within clusters are one sparse product
+        self.G = sparse.csr_matrix((np.ones(n), (self.index, np.arange(n))),
+                                   shape=(self.k, n))
         z, w = np.polynomial.hermite.hermgauss(nagq)
         self.z, self.logw = z, np.log(w)
 
     def sums(self, values):
         """Sums of ``values`` (rows, or rows × nodes) within each cluster."""
-        return np.add.reduceat(values, self.starts, axis=0)
+        return self.G @ values
 
     def modes(self, eta, sigma, start=None):
         """Conditional modes v̂_j of h_j(v) = ℓ_j(σv) − v²/2 and curvature −h''(v̂)."""
@@ -168,9 +173,10 @@ class _Groups:
         # complete-data scores per cluster and node: [Σ r x, v Σ r]
         n, q = resid.shape
         k = self.X.shape[1]
-        s_beta = self.sums((resid[:, :, None] * self.X[:, None, :]).reshape(n, q * k))
-        s_sigma = nodes * self.sums(resid)                               # (clusters, Q)
-        scores = np.concatenate([s_beta.reshape(-1, q, k), s_sigma[:, :, None]], axis=2)
+        scores = np.empty((self.k, q, k + 1))
+        for node in range(q):  # node by node: memory stays O(n·p) on large data
+            scores[:, node, :k] = self.sums(resid[:, node, None] * self.X)
+        scores[:, :, k] = nodes * self.sums(resid)
         mean = (post[:, :, None] * scores).sum(axis=1)                   # (clusters, p+1)
         grad = mean.sum(axis=0)
         w = post[self.index] * p * (1 - p)                               # (n, Q)

@@ -19,7 +19,7 @@ from typing import Callable
 
 from ... import __version__
 from ..page import Page
-from . import interviews, outcomes, service
+from . import compared, interviews, outcomes, service
 from .definitions import definitions, header
 from .document import Doc
 from .export import metrics_csv
@@ -37,9 +37,11 @@ SECTIONS: tuple[tuple[str, str, Callable[[Doc], list[str]]], ...] = (
     ("delivery", "8. What was delivered", service.delivery),
     ("rereferral", "9. Does it last?", service.rereferral),
     ("value", "10. Cost per outcome", service.value),
-    ("independence", "11. Independence and evidence quality", interviews.independence),
-    ("data-quality", "12. Data quality", service.data_quality),
-    ("definitions", "13. Definitions", definitions),
+    ("services", "11. Services compared", compared.services),
+    ("therapists", "12. Therapists compared", compared.therapists),
+    ("independence", "13. Independence and evidence quality", interviews.independence),
+    ("data-quality", "14. Data quality", service.data_quality),
+    ("definitions", "15. Definitions", definitions),
 )
 LEDE = ("An independent outcome audit: the service's official figures reproduced exactly, "
         "and the honest ones beside them. Every figure carries its 95% interval and its "

@@ -1,0 +1,178 @@
+"""Therapist effects and competence against a known truth (synthetic data).
+
+The check (the default): two synthetic services of 50,000 referrals and 200 therapists
+(one service; 100 low-intensity practitioners and 100 high-intensity therapists),
+generated with the default true ICC of recovery (0.05) and the default competence
+effects, once with the diagnosis-specific x stage-specific interaction and once
+without it (seed 1). Each is audited (``tincheck.audit``, imputations off) and the
+estimates are set against the truth of ``tincheck.synth.therapists.truth``: the ICC's
+95% interval should hold the true value, and the interaction should be found (95%
+interval excluding 0) when present and not when absent. Prints one JSON line per run
+and a Markdown table for docs/stats.md.
+
+Calibration (``--calibrate``): the generator turns a therapist's effect on the
+log-odds of recovery into a factor on the treatment response through
+``logit_per_log_response`` (λ). This mode generates 300,000 referrals with λ = 1,
+fits a logistic regression of recovery on the case mix and the main therapist's
+(known) log response factor, and prints the slope: the λ to put in
+``parameters.toml``. It also prints the true ICC of PHQ-9 change that the defaults
+imply (slope and residual variance of a linear regression of the change on the case
+mix and the known factor).
+
+Run: python benchmarks/therapists.py                # the check (about 3 minutes)
+     python benchmarks/therapists.py --calibrate    # λ (about 3 minutes)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import tincheck
+from tincheck.metrics import competence, therapists
+from tincheck.synth import generate, load_parameters
+from tincheck.synth.therapists import staff_truth, truth
+
+CHECK = {"services": {"referrals_per_pwp": 500, "referrals_per_hi": 500}}
+INTERACTION = ("all three with interactions", "diagnosis_specific x stage_specific")
+
+
+def audit_run(config: dict, referrals: int, seed: int, folder: Path) -> dict:
+    params = load_parameters(config)
+    started = time.perf_counter()
+    generate(folder, referrals=referrals, seed=seed, services=1, config=config,
+             overwrite=True)
+    synth_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    audit = tincheck.audit(folder, imputations=0)
+    audit_seconds = time.perf_counter() - started
+    icc = audit.results["therapists.icc_recovery"]
+    change = audit.results["therapists.icc_phq9_change"]
+    rows = [r for r in audit.tables["therapists.competence"] if r["outcome"] == "recovery"
+            and r["model"] == INTERACTION[0]]
+    true = truth(params)
+    terms = {r["term"]: {"estimate": r["estimate"], "ci_low": r["ci_low"],
+                         "ci_high": r["ci_high"],
+                         "true": true["per_point"].get(r["term"].replace(
+                             "diagnosis_specific x stage_specific", "diagnosis_x_stage"),
+                             0.0)}
+             for r in rows}
+    interaction = terms[INTERACTION[1]]
+    return {
+        "referrals": referrals, "seed": seed,
+        "staff": int(len(staff_truth(params, seed, referrals, 1))),
+        "therapists_with_cases": icc.extra.get("therapists"),
+        "true_icc": true["icc_recovery"], "icc": icc.value, "icc_ci": [icc.ci_low, icc.ci_high],
+        "icc_covered": icc.ci_low <= true["icc_recovery"] <= icc.ci_high,
+        "icc_phq9_change": change.value, "icc_phq9_change_ci": [change.ci_low, change.ci_high],
+        "true_interaction": interaction["true"],
+        "interaction": interaction["estimate"],
+        "interaction_ci": [interaction["ci_low"], interaction["ci_high"]],
+        "interaction_found": interaction["ci_low"] > 0 or interaction["ci_high"] < 0,
+        "terms": terms, "cases": icc.n,
+        "synth_seconds": round(synth_seconds, 1), "audit_seconds": round(audit_seconds, 1),
+    }
+
+
+def check(referrals: int, seed: int) -> list[dict]:
+    out = []
+    for name, extra in (("interaction present", {}),
+                        ("interaction absent", {"therapists": {"competence_interaction": 0.0}})):
+        config = {**CHECK, **extra}
+        with tempfile.TemporaryDirectory(prefix="tincheck-therapists-") as folder:
+            result = {"scenario": name, **audit_run(config, referrals, seed,
+                                                      Path(folder) / "data")}
+        print(json.dumps(result), flush=True)
+        out.append(result)
+    return out
+
+
+def markdown(results: list[dict]) -> str:
+    lines = ["| scenario | ICC of recovery: true | estimate (95% CI) | covered | "
+             "interaction per point²: true | estimate (95% CI) | found | ICC of PHQ-9 "
+             "change (95% CI) | audit |", "| --- | --- | --- | --- | --- | --- | --- | --- "
+             "| --- |"]
+    for r in results:
+        lines.append(
+            f"| {r['scenario']} | {r['true_icc']:.3f} | {r['icc']:.3f} ({r['icc_ci'][0]:.3f} "
+            f"to {r['icc_ci'][1]:.3f}) | {'yes' if r['icc_covered'] else 'NO'} | "
+            f"{r['true_interaction']:.3f} | {r['interaction']:.3f} "
+            f"({r['interaction_ci'][0]:.3f} to {r['interaction_ci'][1]:.3f}) | "
+            f"{'yes' if r['interaction_found'] else 'no'} | {r['icc_phq9_change']:.3f} "
+            f"({r['icc_phq9_change_ci'][0]:.3f} to {r['icc_phq9_change_ci'][1]:.3f}) | "
+            f"{r['audit_seconds']:.0f} s |")
+    return "\n".join(lines)
+
+
+def calibrate(referrals: int, seed: int) -> dict:
+    """λ: the recovery log-odds per unit of the main therapist's log response factor."""
+    import statsmodels.api as sm
+
+    config = {"therapists": {"logit_per_log_response": 1.0, "icc_recovery": 0.10}}
+    params = load_parameters(config)
+    captured = {}
+    original = (therapists.analyse, competence.analyse)
+    def capture(frame, min_cases=10):
+        captured["frame"] = frame
+        return {}
+
+    therapists.analyse = capture
+    competence.analyse = lambda frame, rows: {}
+    try:
+        with tempfile.TemporaryDirectory(prefix="tincheck-calibrate-") as folder:
+            generate(Path(folder) / "data", referrals=referrals, seed=seed, services=1,
+                     config=config)
+            tincheck.audit(Path(folder) / "data", imputations=0)
+    finally:
+        therapists.analyse, competence.analyse = original
+    frame = captured["frame"]
+    staff = staff_truth(params, seed, referrals, 1).set_index("therapist_id")
+    frame["log_factor"] = staff.loc[frame["therapist_id"], "logit_effect"].to_numpy()
+    recovery = therapists.recovery_sample(frame)
+    X, names = therapists.case_mix(recovery)
+    X = np.column_stack([X, recovery["log_factor"]])
+    slope = sm.Logit(recovery["recovered"].to_numpy(float), X).fit(disp=0)
+    change = therapists.change_sample(frame)
+    Xc, _ = therapists.case_mix(change, ("phq_first",))
+    Xc = np.column_stack([Xc, change["log_factor"]])
+    ols = sm.OLS(change["phq_change"].to_numpy(float), Xc).fit()
+    lam = float(slope.params[-1])
+    # with λ in place, PHQ-9 change moves κ/λ points per unit of η (log-odds)
+    default = load_parameters()
+    default["therapists"]["logit_per_log_response"] = lam
+    var_eta = truth(default)["random_sd"] ** 2 + sum(
+        default["therapists"][k] ** 2 for k in ("competence_diagnosis", "competence_stage",
+                                                "competence_generic",
+                                                "competence_interaction"))
+    between = (float(ols.params[-1]) / lam) ** 2 * var_eta
+    return {"referrals": referrals, "seed": seed, "recovery_cases": len(recovery),
+            "logit_per_log_response": round(lam, 3),
+            "se": round(float(slope.bse[-1]), 3),
+            "phq9_change_points_per_log_factor": round(float(ols.params[-1]), 3),
+            "phq9_change_residual_variance": round(float(ols.scale), 3),
+            "implied_true_icc_phq9_change": round(between / (between + float(ols.scale)), 4),
+            "multiple_therapists_share": round(float((frame["therapists"] > 1).mean()), 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calibrate", action="store_true")
+    parser.add_argument("--referrals", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    print(f"python {platform.python_version()}, tincheck {tincheck.__version__}")
+    if args.calibrate:
+        print(json.dumps(calibrate(args.referrals or 300_000, args.seed)))
+        return
+    results = check(args.referrals or 50_000, args.seed)
+    print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()
