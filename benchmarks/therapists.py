@@ -12,10 +12,11 @@ and a Markdown table for docs/stats.md.
 
 Calibration (``--calibrate``): the generator turns a therapist's effect on the
 log-odds of recovery into a factor on the treatment response through
-``logit_per_log_response`` (λ). This mode generates 300,000 referrals with λ = 1,
+``logit_per_response_unit`` (λ). This mode generates 300,000 referrals with λ = 1,
 fits a logistic regression of recovery on the case mix and the main therapist's
-(known) log response factor, and prints the slope: the λ to put in
-``parameters.toml``. It also prints the true ICC of PHQ-9 change that the defaults
+(known) response shift η (with λ = 1, η latent units), and prints the slope: the λ to
+put in ``parameters.toml`` (and the coefficient of η², which should be near 0: the
+effect on the log-odds is then linear, as the ICC's definition assumes). It also prints the true ICC of PHQ-9 change that the defaults
 imply (slope and residual variance of a linear regression of the change on the case
 mix and the known factor).
 
@@ -111,10 +112,10 @@ def markdown(results: list[dict]) -> str:
 
 
 def calibrate(referrals: int, seed: int) -> dict:
-    """λ: the recovery log-odds per unit of the main therapist's log response factor."""
+    """λ: the recovery log-odds per latent unit of the main therapist's response shift."""
     import statsmodels.api as sm
 
-    config = {"therapists": {"logit_per_log_response": 1.0, "icc_recovery": 0.10}}
+    config = {"therapists": {"logit_per_response_unit": 1.0, "icc_recovery": 0.10}}
     params = load_parameters(config)
     captured = {}
     original = (therapists.analyse, competence.analyse)
@@ -133,28 +134,32 @@ def calibrate(referrals: int, seed: int) -> dict:
         therapists.analyse, competence.analyse = original
     frame = captured["frame"]
     staff = staff_truth(params, seed, referrals, 1).set_index("therapist_id")
-    frame["log_factor"] = staff.loc[frame["therapist_id"], "logit_effect"].to_numpy()
+    frame["shift"] = staff.loc[frame["therapist_id"], "logit_effect"].to_numpy()
     recovery = therapists.recovery_sample(frame)
     X, names = therapists.case_mix(recovery)
-    X = np.column_stack([X, recovery["log_factor"]])
+    X = np.column_stack([X, recovery["shift"]])
     slope = sm.Logit(recovery["recovered"].to_numpy(float), X).fit(disp=0)
+    curve = sm.Logit(recovery["recovered"].to_numpy(float),
+                     np.column_stack([X, recovery["shift"] ** 2])).fit(disp=0)
     change = therapists.change_sample(frame)
     Xc, _ = therapists.case_mix(change, ("phq_first",))
-    Xc = np.column_stack([Xc, change["log_factor"]])
+    Xc = np.column_stack([Xc, change["shift"]])
     ols = sm.OLS(change["phq_change"].to_numpy(float), Xc).fit()
     lam = float(slope.params[-1])
     # with λ in place, PHQ-9 change moves κ/λ points per unit of η (log-odds)
     default = load_parameters()
-    default["therapists"]["logit_per_log_response"] = lam
+    default["therapists"]["logit_per_response_unit"] = lam
     var_eta = truth(default)["random_sd"] ** 2 + sum(
         default["therapists"][k] ** 2 for k in ("competence_diagnosis", "competence_stage",
                                                 "competence_generic",
                                                 "competence_interaction"))
     between = (float(ols.params[-1]) / lam) ** 2 * var_eta
     return {"referrals": referrals, "seed": seed, "recovery_cases": len(recovery),
-            "logit_per_log_response": round(lam, 3),
+            "logit_per_response_unit": round(lam, 3),
             "se": round(float(slope.bse[-1]), 3),
-            "phq9_change_points_per_log_factor": round(float(ols.params[-1]), 3),
+            "quadratic": round(float(curve.params[-1]), 3),
+            "quadratic_se": round(float(curve.bse[-1]), 3),
+            "phq9_change_points_per_unit": round(float(ols.params[-1]), 3),
             "phq9_change_residual_variance": round(float(ols.scale), 3),
             "implied_true_icc_phq9_change": round(between / (between + float(ols.scale)), 4),
             "multiple_therapists_share": round(float((frame["therapists"] > 1).mean()), 3)}

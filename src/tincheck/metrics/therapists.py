@@ -64,7 +64,8 @@ def main_therapist(t: Tables):
     c = contacts_in_referral(t)
     c = c.filter(c.treatment & c.therapist_id.notnull())
     per = c.group_by(["referral_id", "therapist_id"]).aggregate(
-        therapist_contacts=c.key.count(), last_key=c.key.max())
+        therapist_contacts=c.key.count(), last_key=c.key.max(),
+        therapist_high=(c.step == "high").cast("int64").sum())
     order = ibis.window(group_by=per.referral_id,
                         order_by=[ibis.desc(per.therapist_contacts), ibis.desc(per.last_key),
                                   per.therapist_id])
@@ -72,7 +73,8 @@ def main_therapist(t: Tables):
     per = per.mutate(rank=ibis.row_number().over(order),
                      therapists=per.therapist_id.count().over(everyone))
     return per.filter(per.rank == 0).select("referral_id", "therapist_id",
-                                            "therapist_contacts", "therapists")
+                                            "therapist_contacts", "therapist_high",
+                                            "therapists")
 
 
 def _cutoffs(instrument):
@@ -105,6 +107,13 @@ def cases_expression(bases, t: Tables | None = None):
                             ).cast("float64"),
         anx_first=(j.anx_first / _cutoffs(j.anx)).cast("float64"),
         problem=_problem(j.problem_descriptor),
+        # the step of care, and for stepped care which step the main therapist gave
+        step=ibis.cases(((j.low_treatment_contacts > 0) & (j.high_treatment_contacts > 0)
+                         & (2 * j.therapist_high > j.therapist_contacts), "stepped, high"),
+                        ((j.low_treatment_contacts > 0) & (j.high_treatment_contacts > 0),
+                         "stepped, low"),
+                        (j.high_treatment_contacts > 0, "high"),
+                        (j.low_treatment_contacts > 0, "low"), else_="not recorded"),
         **{name: j[name].cast("float64") for name in RATINGS},
     )
 
@@ -129,16 +138,19 @@ def therapist_rows(backend) -> int:
 
 def case_mix(frame: pd.DataFrame, severity=("phq_first", "anx_first")
              ) -> tuple[np.ndarray, list[str]]:
-    """The case-mix design: intercept, centred severity scores, problem-group and
-    (with several services) service indicators, each against its largest level;
-    columns without variation are left out."""
+    """The case-mix design: intercept, centred severity scores, problem-group, step of
+    care (low intensity only; stepped care, the main therapist giving the low- or the
+    high-intensity part; high intensity only) and (with several services) service
+    indicators, each against its largest level; columns without variation are left out.
+    The step is adjusted for because low- and high-intensity therapists treat different
+    clients with different treatments: the ICC compares therapists at the same step."""
     columns, names = [np.ones(len(frame))], ["intercept"]
     for name in severity:
         values = frame[name].to_numpy(float)
         if np.nanstd(values) > 0:
             columns.append(values - np.nanmean(values))
             names.append(name)
-    for factor in ("problem", "service_id"):
+    for factor in ("problem", "step", "service_id"):
         counts = frame[factor].value_counts()
         for level in sorted(counts.index[1:]):  # the largest level is the reference
             columns.append((frame[factor] == level).to_numpy(float))

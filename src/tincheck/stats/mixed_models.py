@@ -415,19 +415,57 @@ def random_intercept_linear(y, X, groups, names=None) -> LinearMixedFit:
         warnings.simplefilter("ignore")
         # L-BFGS can stop at the σ²_u = 0 boundary from statsmodels' start: BFGS first
         result = model.fit(reml=True, method=["bfgs", "powell"])
-    s2u = float(np.asarray(result.cov_re)[0, 0])
-    s2e = float(result.scale)
+    # statsmodels stops at its optimiser's tolerance: polish the one free parameter,
+    # r = σ²_u / σ²_e, on the profiled REML log-likelihood, then take β and σ²_e at r
+    ratio = _polish_ratio(model, float(np.asarray(result.cov_re)[0, 0] / result.scale))
     labels, index = np.unique(groups, return_inverse=True)
-    resid = y - X @ np.asarray(result.fe_params)
     n_j = np.bincount(index, minlength=len(labels))
-    total = np.bincount(index, weights=resid, minlength=len(labels))
+    # GLS with V_j = I + r 11' (V_j⁻¹ = I − r/(1 + n_j r) 11'): β̂ = (X'V⁻¹X)⁻¹ X'V⁻¹y,
+    # σ̂²_e = (y − Xβ̂)'V⁻¹(y − Xβ̂) / (n − p) (REML); Var(β̂) = σ²_e (X'V⁻¹X)⁻¹
+    shrink = ratio / (1 + n_j * ratio)
+    sums_x = np.zeros((len(labels), X.shape[1]))
+    np.add.at(sums_x, index, X)
+    sums_y = np.bincount(index, weights=y, minlength=len(labels))
+    xtvx = X.T @ X - (sums_x * shrink[:, None]).T @ sums_x
+    xtvy = X.T @ y - (sums_x * shrink[:, None]).T @ sums_y
+    beta = np.linalg.solve(xtvx, xtvy)
+    resid = y - X @ beta
+    sums_r = np.bincount(index, weights=resid, minlength=len(labels))
+    s2e = float((resid @ resid - (shrink * sums_r ** 2).sum()) / (len(y) - X.shape[1]))
+    s2u = ratio * s2e
     denom = n_j * s2u + s2e
-    blups = s2u * total / denom
+    blups = s2u * sums_r / denom
     blup_sd = np.sqrt(s2u * s2e / denom)
-    se = np.asarray(result.bse_fe, dtype=float)
-    return LinearMixedFit(names, np.asarray(result.fe_params, dtype=float), se, s2u, s2e,
-                          float(result.llf), labels, blups, blup_sd, len(y),
-                          bool(result.converged), model)
+    se = np.sqrt(np.diag(np.linalg.inv(xtvx)) * s2e)
+    return LinearMixedFit(names, beta, se, s2u, s2e, _profiled_reml(model, beta, ratio),
+                          labels, blups, blup_sd, len(y), bool(result.converged), model)
+
+
+def _profiled_reml(model, beta, ratio: float) -> float:
+    """The REML log-likelihood at r = σ²_u / σ²_e, β and σ²_e profiled out."""
+    from statsmodels.regression.mixed_linear_model import MixedLMParams
+
+    params = MixedLMParams.from_components(beta, cov_re=np.array([[max(ratio, 1e-12)]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(model.loglike(params, profile_fe=True))
+
+
+def _polish_ratio(model, start: float) -> float:
+    """The r maximising the profiled REML log-likelihood, from statsmodels' estimate."""
+    beta = np.zeros(model.k_fe)  # profiled out: its value is not used
+
+    def minus(log_ratio):
+        return -_profiled_reml(model, beta, float(np.exp(log_ratio)))
+
+    if start <= 1e-8:
+        start = 1e-4
+    centre = np.log(start)
+    found = optimize.minimize_scalar(minus, bounds=(centre - 3, centre + 3),
+                                     method="bounded", options={"xatol": 1e-10})
+    best = float(np.exp(found.x))
+    # the boundary r = 0 when the likelihood is highest there
+    return 0.0 if -minus(np.log(1e-12)) >= -found.fun else best
 
 
 def profile_icc_linear(fit: LinearMixedFit, confidence: float = 0.95) -> tuple[float, float]:

@@ -11,9 +11,9 @@ with z the ratings standardised on the generator's rating distribution
 between-therapist variance Var(η) = b_dx² + b_st² + b_gen² + b_int² + σ²_u gives the
 intraclass correlation ``icc_recovery`` of a logistic model adjusted for case mix:
 ICC = Var(η) / (Var(η) + π²/3). The latent model applies η through the treatment
-response: the treating therapist multiplies a referral's response by
-exp(η_t / λ), where λ (``logit_per_log_response``) is the change in the log-odds of
-recovery per unit of the log response multiplier, measured on the default model by
+response: the treating therapist adds η_t / λ latent units to a referral's responses
+(demoralisation and core), where λ (``logit_per_response_unit``) is the change in the
+log-odds of recovery per latent unit of response, measured on the default model by
 ``benchmarks/therapists.py --calibrate`` (docs/synth.md, "Therapist effects").
 
 So the analysis (``tincheck audit``'s therapist section) can be checked against known
@@ -95,9 +95,15 @@ def effects(rng: np.random.Generator, params: dict, competence: np.ndarray) -> n
     return competence_logit(params, competence) + u
 
 
-def response_multiplier(params: dict, logit_effect: np.ndarray) -> np.ndarray:
-    """exp(η / λ): the factor on a referral's treatment response."""
-    return np.exp(np.asarray(logit_effect) / params["therapists"]["logit_per_log_response"])
+def shift_responses(params: dict, latent, logit_effect: np.ndarray) -> None:
+    """Add each referral's treating therapist's effect to its treatment responses:
+    Δ = η / λ latent units on both the demoralisation and the core response (λ:
+    ``logit_per_response_unit``). An additive shift keeps the effect on the log-odds
+    of recovery close to linear in η (a multiplier saturates)."""
+    shift = np.asarray(logit_effect, dtype=float) / params["therapists"][
+        "logit_per_response_unit"]
+    latent.response_demoralisation = latent.response_demoralisation + shift
+    latent.response_core = latent.response_core + shift
 
 
 def truth(params: dict) -> dict:
