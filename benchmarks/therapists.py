@@ -1,10 +1,11 @@
 """Therapist effects and competence against a known truth (synthetic data).
 
-The check (the default): two synthetic services of 50,000 referrals and 200 therapists
+The check (the default): synthetic services of 50,000 referrals and 200 therapists
 (one service; 100 low-intensity practitioners and 100 high-intensity therapists),
 generated with the default true ICC of recovery (0.05) and the default competence
 effects, once with the diagnosis-specific x stage-specific interaction and once
-without it (seed 1). Each is audited (``tincheck.audit``, imputations off) and the
+without it, for each of seeds 1 to 5 (a single seed shows one draw; five show how
+often the interval holds the truth and how often the interaction is found). Each is audited (``tincheck.audit``, imputations off) and the
 estimates are set against the truth of ``tincheck.synth.therapists.truth``: the ICC's
 95% interval should hold the true value, and the interaction should be found (95%
 interval excluding 0) when present and not when absent. Prints one JSON line per run
@@ -81,10 +82,11 @@ def audit_run(config: dict, referrals: int, seed: int, folder: Path) -> dict:
     }
 
 
-def check(referrals: int, seed: int) -> list[dict]:
+def check(referrals: int, seeds) -> list[dict]:
     out = []
-    for name, extra in (("interaction present", {}),
-                        ("interaction absent", {"therapists": {"competence_interaction": 0.0}})):
+    for seed, (name, extra) in ((s, scenario) for s in seeds for scenario in (
+            ("interaction present", {}),
+            ("interaction absent", {"therapists": {"competence_interaction": 0.0}}))):
         config = {**CHECK, **extra}
         with tempfile.TemporaryDirectory(prefix="tincheck-therapists-") as folder:
             result = {"scenario": name, **audit_run(config, referrals, seed,
@@ -95,13 +97,14 @@ def check(referrals: int, seed: int) -> list[dict]:
 
 
 def markdown(results: list[dict]) -> str:
-    lines = ["| scenario | ICC of recovery: true | estimate (95% CI) | covered | "
+    lines = ["| seed | scenario | ICC of recovery: true | estimate (95% CI) | covered | "
              "interaction per point²: true | estimate (95% CI) | found | ICC of PHQ-9 "
              "change (95% CI) | audit |", "| --- | --- | --- | --- | --- | --- | --- | --- "
-             "| --- |"]
+             "| --- | --- |"]
     for r in results:
         lines.append(
-            f"| {r['scenario']} | {r['true_icc']:.3f} | {r['icc']:.3f} ({r['icc_ci'][0]:.3f} "
+            f"| {r['seed']} | {r['scenario']} | {r['true_icc']:.3f} | {r['icc']:.3f} "
+            f"({r['icc_ci'][0]:.3f} "
             f"to {r['icc_ci'][1]:.3f}) | {'yes' if r['icc_covered'] else 'NO'} | "
             f"{r['true_interaction']:.3f} | {r['interaction']:.3f} "
             f"({r['interaction_ci'][0]:.3f} to {r['interaction_ci'][1]:.3f}) | "
@@ -169,14 +172,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--referrals", type=int, default=None)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="seed of --calibrate")
+    parser.add_argument("--seeds", type=int, default=5, help="the check runs seeds 1..N")
     args = parser.parse_args()
     print(f"python {platform.python_version()}, tincheck {tincheck.__version__}")
     if args.calibrate:
         print(json.dumps(calibrate(args.referrals or 300_000, args.seed)))
         return
-    results = check(args.referrals or 50_000, args.seed)
+    results = check(args.referrals or 50_000, range(1, args.seeds + 1))
     print(markdown(results))
+    for name in ("interaction present", "interaction absent"):
+        runs = [r for r in results if r["scenario"] == name]
+        print(f"{name}: ICC covered {sum(r['icc_covered'] for r in runs)}/{len(runs)}, "
+              f"interaction found {sum(r['interaction_found'] for r in runs)}/{len(runs)}")
 
 
 if __name__ == "__main__":
