@@ -13,11 +13,13 @@ and a Markdown table for docs/stats.md.
 
 Calibration (``--calibrate``): the generator turns a therapist's effect on the
 log-odds of recovery into a factor on the treatment response through
-``logit_per_response_unit`` (λ). This mode generates 300,000 referrals with λ = 1,
-fits a logistic regression of recovery on the case mix and the main therapist's
-(known) response shift η (with λ = 1, η latent units), and prints the slope: the λ to
-put in ``parameters.toml`` (and the coefficient of η², which should be near 0: the
-effect on the log-odds is then linear, as the ICC's definition assumes). It also prints the true ICC of PHQ-9 change that the defaults
+``logit_per_response_unit`` (λ). This mode generates 300,000 referrals (about 1,500 therapists),
+fits the mixed logistic model of the audit, and compares its between-therapist
+variance σ̂² with the realised variance of the therapists' known η: with the shift
+η/λ₀ of the current λ₀, λ = λ₀ √(σ̂² / Var(η)) is the λ to put in ``parameters.toml``.
+It also prints the slope of a logistic regression on the main therapist's known η
+(the same quantity estimated another way) and its η² coefficient, which should be
+near 0 (the effect on the log-odds is then linear, as the ICC's definition assumes). It also prints the true ICC of PHQ-9 change that the defaults
 imply (slope and residual variance of a linear regression of the change on the case
 mix and the known factor).
 
@@ -118,7 +120,8 @@ def calibrate(referrals: int, seed: int) -> dict:
     """λ: the recovery log-odds per latent unit of the main therapist's response shift."""
     import statsmodels.api as sm
 
-    config = {"therapists": {"logit_per_response_unit": 1.0, "icc_recovery": 0.10}}
+    lam0 = load_parameters()["therapists"]["logit_per_response_unit"]
+    config = {"therapists": {"logit_per_response_unit": lam0}}
     params = load_parameters(config)
     captured = {}
     original = (therapists.analyse, competence.analyse)
@@ -148,7 +151,18 @@ def calibrate(referrals: int, seed: int) -> dict:
     Xc, _ = therapists.case_mix(change, ("phq_first",))
     Xc = np.column_stack([Xc, change["shift"]])
     ols = sm.OLS(change["phq_change"].to_numpy(float), Xc).fit()
-    lam = float(slope.params[-1])
+    # the estimand itself: the mixed model's between-therapist variance against the
+    # realised variance of the therapists' η (with shift η/λ₀ the log-odds move
+    # λ_true/λ₀ per unit of η, so σ̂² = (λ_true/λ₀)² Var(η))
+    from tincheck.stats.mixed_models import random_intercept_logistic
+
+    X0, _ = therapists.case_mix(recovery)
+    glmm = random_intercept_logistic(recovery["recovered"].to_numpy(float), X0,
+                                     recovery["therapist_id"].to_numpy())
+    eta = staff.loc[glmm.groups, "logit_effect"].to_numpy()
+    lam_glmm = lam0 * float(np.sqrt(glmm.sigma ** 2 / eta.var(ddof=1)))
+    lam = lam_glmm
+    slope_lam = float(slope.params[-1]) * lam0
     # with λ in place, PHQ-9 change moves κ/λ points per unit of η (log-odds)
     default = load_parameters()
     default["therapists"]["logit_per_response_unit"] = lam
@@ -156,10 +170,13 @@ def calibrate(referrals: int, seed: int) -> dict:
         default["therapists"][k] ** 2 for k in ("competence_diagnosis", "competence_stage",
                                                 "competence_generic",
                                                 "competence_interaction"))
-    between = (float(ols.params[-1]) / lam) ** 2 * var_eta
+    between = (float(ols.params[-1]) * lam0 / lam) ** 2 * var_eta
     return {"referrals": referrals, "seed": seed, "recovery_cases": len(recovery),
+            "generated_with": lam0,
+            "therapists": int(len(glmm.groups)),
             "logit_per_response_unit": round(lam, 3),
-            "se": round(float(slope.bse[-1]), 3),
+            "from_the_glm_slope": round(slope_lam, 3),
+            "se_of_the_slope": round(float(slope.bse[-1]) * lam0, 3),
             "quadratic": round(float(curve.params[-1]), 3),
             "quadratic_se": round(float(curve.bse[-1]), 3),
             "phq9_change_points_per_unit": round(float(ols.params[-1]), 3),
