@@ -92,6 +92,9 @@ def metric_json(result: Result, control: bool) -> dict:
                 # suppressed cell away: suppressed when any cell is under 5
                 suppressed = suppressed or is_small(*cells.values())
             n = round_count(n) if n is not None else None
+            if result.extra.get("count") and value is not None:  # a count of people
+                suppressed = suppressed or is_small(value)
+                value = round_count(value)
             if suppressed:
                 value = low = high = None
             elif metric.kind == "mean":  # an exact mean can give away its exact n
@@ -116,7 +119,7 @@ def metric_json(result: Result, control: bool) -> dict:
 EXTRA_COUNTS = ("cases", "missing_last_scores", "therapists", "shown", "pooled",
                 "multiple_therapists")
 EXTRA_SETTINGS = ("m", "seed", "method", "scale", "imputed_columns", "cost_gbp", "over",
-                  "cells", "reference", "min_cases")
+                  "cells", "reference", "min_cases", "count")
 
 
 EXTRA_MEANS = ("mean_first", "mean_last", "sd_first", "sd_last")

@@ -164,7 +164,7 @@ def _rated(results, context):
     ratings = info.get("ratings") or []
     count = max((r["therapists"] for r in ratings), default=0)
     return Result("therapists.competence_rated", "statistic", count if ratings else None,
-                  note=info.get("note"))
+                  note=info.get("note"), extra={"count": True})
 
 
 register(Metric(
