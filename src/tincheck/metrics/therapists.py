@@ -173,12 +173,14 @@ def change_sample(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def enough(sample: pd.DataFrame) -> str | None:
-    """Why a sample is too small for a model (None when it is not)."""
-    therapists = sample["therapist_id"].nunique()
-    if therapists < MIN_THERAPISTS or len(sample) < MIN_REFERRALS:
-        return (f"too few to model therapist effects: {therapists} therapists and "
-                f"{len(sample)} referrals (at least {MIN_THERAPISTS} therapists and "
-                f"{MIN_REFERRALS} referrals are needed)")
+    """Why a sample is too small for a model (None when it is not). The reason names
+    the thresholds, never the exact numbers (it is published as it is)."""
+    if sample["therapist_id"].nunique() < MIN_THERAPISTS:
+        return (f"too few to model therapist effects: fewer than {MIN_THERAPISTS} "
+                "therapists with referrals to model")
+    if len(sample) < MIN_REFERRALS:
+        return (f"too few to model therapist effects: fewer than {MIN_REFERRALS} "
+                "referrals to model")
     return None
 
 
