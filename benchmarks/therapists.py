@@ -5,26 +5,28 @@ The check (the default): synthetic services of 50,000 referrals and 200 therapis
 generated with the default true ICC of recovery (0.05) and the default competence
 effects, once with the diagnosis-specific x stage-specific interaction and once
 without it, for each of seeds 1 to 5 (a single seed shows one draw; five show how
-often the interval holds the truth and how often the interaction is found). Each is audited (``tincheck.audit``, imputations off) and the
+often the interval holds the truth and how often the interaction is found). Each is
+audited (``tincheck.audit``, imputations off) and the
 estimates are set against the truth of ``tincheck.synth.therapists.truth``: the ICC's
 95% interval should hold the true value, and the interaction should be found (95%
 interval excluding 0) when present and not when absent. Prints one JSON line per run
 and a Markdown table for docs/stats.md.
 
-Calibration (``--calibrate``): the generator turns a therapist's effect on the
-log-odds of recovery into a factor on the treatment response through
-``logit_per_response_unit`` (λ). This mode generates 300,000 referrals (about 1,500 therapists),
-fits the mixed logistic model of the audit, and compares its between-therapist
-variance σ̂² with the realised variance of the therapists' known η: with the shift
-η/λ₀ of the current λ₀, λ = λ₀ √(σ̂² / Var(η)) is the λ to put in ``parameters.toml``.
-It also prints the slope of a logistic regression on the main therapist's known η
-(the same quantity estimated another way) and its η² coefficient, which should be
-near 0 (the effect on the log-odds is then linear, as the ICC's definition assumes). It also prints the true ICC of PHQ-9 change that the defaults
-imply (slope and residual variance of a linear regression of the change on the case
-mix and the known factor).
+Calibration (``--calibrate``): the generator turns a therapist's effect η on the
+log-odds of recovery into a shift of η/λ latent units of the treatment response, λ
+being ``logit_per_response_unit``. This mode generates 300,000 referrals (about 1,500
+therapists) with the current λ₀, fits the audit's mixed logistic model and compares
+its between-therapist variance σ̂² with the realised variance of the therapists' known
+η: λ = λ₀ √(σ̂² / Var(η)) is the λ to put in ``parameters.toml``. It also prints the
+same quantity estimated another way (the slope of a logistic regression on the main
+therapist's known shift), the coefficient of the squared shift (how far the effect on
+the log-odds is from linear) and the true ICC of PHQ-9 change that the defaults imply
+(slope and residual variance of a linear regression of the change on the case mix and
+the known shift).
 
-Run: python benchmarks/therapists.py                # the check (about 3 minutes)
-     python benchmarks/therapists.py --calibrate    # λ (about 3 minutes)
+Run: python benchmarks/therapists.py                # the check, seeds 1-5
+     python benchmarks/therapists.py --seeds 3      # seeds 1-3
+     python benchmarks/therapists.py --calibrate    # λ
 """
 
 from __future__ import annotations

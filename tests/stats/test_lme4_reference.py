@@ -13,7 +13,8 @@ lme4 1.1-31) with the calls:
 Tolerances: lme4 is asked to converge tightly (bobyqa to rhoend = 1e-12); the mixed
 logistic estimates then agree to 1e-6 (measured: 3e-7), the log-likelihood to 1e-9;
 lme4's profile interval interpolates a spline through the profile and tincheck's finds
-its roots to 1e-4, so the interval agrees to 1e-4. The linear model agrees to 1e-6. When Rscript with lme4 is installed,
+its roots to 1e-4, so the interval agrees to 1e-4. The linear model agrees to 1e-6.
+When Rscript with lme4 is installed,
 ``test_stored_values_are_what_lme4_computes`` regenerates the file and compares (R
 against itself, 1e-6); without R it skips with the reason, unless
 TINCHECK_REQUIRE_R=1 (set by .ci/run), when it fails.

@@ -255,10 +255,10 @@ def random_intercept_logistic(y, X, groups, names=None, nagq: int = 9
     The marginal likelihood Π_j ∫ Π_i p(y_ij | u) φ(u; 0, σ²) du is evaluated by
     adaptive Gauss-Hermite quadrature with ``nagq`` nodes (at least 3; 9 by default,
     which agrees with 15 nodes to 1e-6 on therapist-sized clusters) centred at each
-    cluster's conditional mode and scaled by its curvature; it is maximised over (β, σ ≥ 0) with the exact gradient of the
-    quadrature (posterior-weighted scores) and Newton-Raphson steps on the observed
-    information (Louis 1982), whose inverse at the optimum gives the standard errors
-    of β.
+    cluster's conditional mode and scaled by its curvature; it is maximised over
+    (β, σ ≥ 0) by Newton-Raphson with step halving, on the quadrature's score
+    (posterior-weighted complete-data scores) and observed information (Louis 1982),
+    whose inverse at the optimum gives the standard errors of β.
 
     Parameters
     ----------
