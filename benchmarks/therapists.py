@@ -1,7 +1,8 @@
 """Therapist effects and competence against a known truth (synthetic data).
 
 The check (the default): synthetic services of 50,000 referrals and 200 therapists
-(one service; 100 low-intensity practitioners and 100 high-intensity therapists),
+(one service; 112 low-intensity practitioners and 88 high-intensity staff, the
+default ratio),
 generated with the default true ICC of recovery (0.05) and the default competence
 effects, once with the diagnosis-specific x stage-specific interaction and once
 without it, for each of seeds 1 to 5 (a single seed shows one draw; five show how
@@ -45,7 +46,9 @@ from tincheck.metrics import competence, therapists
 from tincheck.synth import generate, load_parameters
 from tincheck.synth.therapists import staff_truth, truth
 
-CHECK = {"services": {"referrals_per_pwp": 500, "referrals_per_hi": 500}}
+# 200 staff for 50,000 referrals, in the default ratio of low- to high-intensity staff
+# (350 : 450 referrals each), the staff mix λ was calibrated on: 112 PWPs, 88 others
+CHECK = {"services": {"referrals_per_pwp": 445, "referrals_per_hi": 570}}
 INTERACTION = ("all three with interactions", "diagnosis_specific x stage_specific")
 
 

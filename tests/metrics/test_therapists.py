@@ -79,10 +79,10 @@ def test_no_therapist_recorded(cohort):
 
 # ------------------------------------------------------------------ known truth
 
-# 30,000 referrals, one service, 100 low- and 100 high-intensity staff: sized to run in
-# under a minute; benchmarks/therapists.py runs the full check (50,000
+# 30,000 referrals, one service, 112 low- and 88 high-intensity staff (the default
+# ratio, which the generator's λ was calibrated on): sized to run in under a minute; benchmarks/therapists.py runs the full check (50,000
 # referrals, 200 therapists, five seeds) and docs/stats.md gives its figures.
-CONFIG = {"services": {"referrals_per_pwp": 300, "referrals_per_hi": 300},
+CONFIG = {"services": {"referrals_per_pwp": 267, "referrals_per_hi": 341},
           "therapists": {"competence_interaction": 0.2}}
 INTERACTION = "diagnosis_specific x stage_specific"
 
