@@ -19,9 +19,11 @@ from typing import Callable
 from . import __version__, disclosure
 from . import engine as engines
 from .disclosure import metric_json, public_sentence, published_costs, table_json
+from .errors import SettingError
 from .ingest import Dataset, read_dataset
-from .metrics import Period, Result, evaluate
+from .metrics import Period, Result, evaluate, needs
 from .notices import ANY_ASSESSOR_WARNING
+from .outputs import write_text
 
 
 @dataclass
@@ -37,6 +39,8 @@ class Audit:
         default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     # the warnings as published under disclosure control (row counts rounded, no rows)
     public_warnings: list[str] | None = None
+    # what absent optional data left out, and why (tincheck.metrics.needs.unmet)
+    not_computed: list[dict] = field(default_factory=list)
 
     @property
     def metrics(self) -> dict[str, Result]:
@@ -63,14 +67,12 @@ class Audit:
             "tables": {tid: table_json(tid, rows, control) for tid, rows in self.tables.items()},
             "warnings": list(self.public_warnings if control and self.public_warnings
                              is not None else self.warnings),
+            "not_computed": [dict(entry) for entry in self.not_computed],
         }
 
     def write_json(self, path: str | Path, disclosure_control: bool | None = None) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_json(disclosure_control), indent=2, allow_nan=False),
-                        encoding="utf-8")
-        return path
+        return write_text(Path(path), json.dumps(self.to_json(disclosure_control), indent=2,
+                                                 allow_nan=False))
 
     def _repr_html_(self) -> str:
         """A compact table for notebooks (disclosure control as set)."""
@@ -89,6 +91,18 @@ def data_coverage(dataset: Dataset) -> dict:
     return {"services": services,
             "received": {"first": None if first is None else first.isoformat(),
                          "last": None if last is None else last.isoformat()}}
+
+
+def check_data_end(dataset: Dataset, data_end: _dt.date) -> None:
+    """``data_end`` may not lie before a referral was received or ended: the data would
+    then run past its own end (a re-referral window would be negative)."""
+    latest = dataset.connection.execute(
+        "SELECT greatest(max(received_date), max(ended_date)) FROM referrals").fetchone()[0]
+    if latest is not None and data_end < latest:
+        raise SettingError("data_end", data_end.isoformat(),
+                           f"before the data: referrals were received or ended up to "
+                           f"{latest.isoformat()}; give a date on or after it (or none, "
+                           "for the latest date in the data)")
 
 
 ASSESSORS = ("independent_blind", "any")
@@ -135,17 +149,22 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
     0.556
     """
     if engine not in engines.ENGINES:
-        raise ValueError(f"engine {engine!r}: expected one of {', '.join(engines.ENGINES)}")
+        raise SettingError("engine", engine, f"expected one of {', '.join(engines.ENGINES)}")
     if assessors not in ASSESSORS:
-        raise ValueError(f"assessors {assessors!r}: expected one of {', '.join(ASSESSORS)}")
+        raise SettingError("assessors", assessors, f"expected one of {', '.join(ASSESSORS)}")
     period = period if isinstance(period, Period) else Period.parse(period)
     if isinstance(data_end, str):
-        data_end = _dt.date.fromisoformat(data_end)
+        try:
+            data_end = _dt.date.fromisoformat(data_end)
+        except ValueError:
+            raise SettingError("data_end", data_end, "expected a date, YYYY-MM-DD") from None
     step = progress or (lambda _: None)
     own = not isinstance(data, Dataset)
     step("reading and validating the data")
     dataset = read_dataset(data, key_file=key_file, memory_limit=memory_limit) if own else data
     try:
+        if data_end is not None:
+            check_data_end(dataset, data_end)
         with contextlib.ExitStack() as stack:
             backend = dataset.backend
             if engine == "spark":
@@ -160,17 +179,13 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
                                   benchmarks_file=benchmarks,
                                   therapist_min_cases=therapist_min_cases, progress=step)
         general = [ANY_ASSESSOR_WARNING] if assessors == "any" else []
-        missing = []
-        if not dataset.has("interviews"):
-            missing.append("No interviews table: loss of diagnosis by independent interview "
-                           "cannot be assessed.")
-        if not dataset.has("costs"):
-            missing.append("No costs table: cost-per-outcome metrics are not computed.")
-        if not dataset.has("therapists"):
-            missing.append("No therapists table: competence ratings are not set against "
-                           "outcomes.")
-        warnings = general + [w.sentence() for w in dataset.warnings] + missing
-        public = general + [public_sentence(w) for w in dataset.warnings] + missing
+        warnings = general + [w.sentence() for w in dataset.warnings]
+        public = general + [public_sentence(w) for w in dataset.warnings]
+        # absent optional data narrows the audit: figures resting on it are withheld
+        absent = needs.absent_optional(dataset.table, dataset.supplied, dataset.columns,
+                                       dataset.backend.execute)
+        not_computed = needs.unmet(absent, {n: s.name for n, s in dataset.sources.items()})
+        results, tables = needs.narrow(evaluation.results, evaluation.tables, not_computed)
         info = {
             "path": str(dataset.path),
             "files": dataset.files,
@@ -178,6 +193,7 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
             "period": period.as_dict(),
             "data_end": evaluation.context.data_end.isoformat(),
             "tables_supplied": sorted(dataset.supplied),
+            "optional_absent": absent,
             **data_coverage(dataset),
         }
         if dataset.manifest:
@@ -187,8 +203,8 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
                     "imputations": imputations, "imputation_seed": imputation_seed,
                     "benchmarks_file": None if benchmarks is None else str(benchmarks),
                     "therapist_min_cases": therapist_min_cases}
-        return Audit(evaluation.results, evaluation.tables, warnings, info, settings,
-                     public_warnings=public)
+        return Audit(results, tables, warnings, info, settings, public_warnings=public,
+                     not_computed=not_computed)
     finally:
         if own:
             dataset.close()

@@ -25,7 +25,9 @@ class Instrument:
     """One questionnaire and the thresholds applied to its total score.
 
     ``caseness_op`` is ``">="`` or ``">"``: how the first score is compared with
-    ``caseness_cutoff`` to decide caseness.
+    ``caseness_cutoff`` to decide caseness. ``whole`` is true when the total is a sum
+    of whole-number item scores, so a fraction cannot be a valid total (the Mobility
+    Inventory's score is a mean of items, so it can).
     """
 
     code: str
@@ -39,6 +41,7 @@ class Instrument:
     official: bool
     source: str
     note: str = ""
+    whole: bool = True
 
     def at_caseness(self, score: float) -> bool:
         """Whether ``score`` is at caseness (``False`` when there is no cut-off).
@@ -61,7 +64,8 @@ INSTRUMENTS: dict[str, Instrument] = {
         Instrument("GAD7", "Generalised Anxiety Disorder scale", ("445455005",),
                    0, 21, 8, ">=", 4, True, GUIDE),
         Instrument("MI", "Mobility Inventory (alone), agoraphobia", ("473355002",),
-                   1.0, 5.0, 2.3, ">", 0.73, True, GUIDE),
+                   1.0, 5.0, 2.3, ">", 0.73, True, GUIDE,
+                   whole=False),
         Instrument("SPIN", "Social Phobia Inventory", ("445552006",),
                    0, 68, 19, ">=", 10, True, GUIDE),
         Instrument("PDSS", "Panic Disorder Severity Scale", ("450326007",),

@@ -1,7 +1,8 @@
 """Pseudonymisation of NHS numbers at ingest (keyed HMAC-SHA256).
 
-A column that holds NHS numbers (10 digits with a valid modulus-11 check digit), or
-is named ``nhs_number``, is replaced at ingest by keyed pseudonyms. The key comes from
+A column that holds NHS numbers (10 digits with a valid modulus-11 check digit, written
+plainly or in the 3-3-4 layout with spaces, hyphens, dots or slashes), or is named
+``nhs_number``, is replaced at ingest by keyed pseudonyms. The key comes from
 the ``TINCHECK_PSEUDONYM_KEY`` environment variable, or from a key file (argument, or
 the ``TINCHECK_PSEUDONYM_KEY_FILE`` variable). The raw value is never written anywhere.
 
@@ -24,7 +25,12 @@ KEY_FILE_ENV = "TINCHECK_PSEUDONYM_KEY_FILE"
 PSEUDONYM_PREFIX = "p_"
 PSEUDONYM_HEX_CHARS = 24  # 96 bits: collisions are negligible at national scale
 
-_NHS_SHAPE = re.compile(r"^\s*(\d{3})[\s-]?(\d{3})[\s-]?(\d{4})\s*$")
+# Separators allowed between the 3-3-4 groups of an NHS number: the same set in the
+# Python and the SQL forms, and the same set removed before a pseudonym is computed,
+# so ``943.476.5919`` and ``9434765919`` get the same pseudonym.
+_SEP = "[ ./-]"
+_SEP_PY = r"[\s./-]"  # Python's checks also allow a tab or other white space
+_NHS_SHAPE = re.compile(rf"^\s*(\d{{3}}){_SEP_PY}?(\d{{3}}){_SEP_PY}?(\d{{4}})\s*$")
 _WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 
 
@@ -36,10 +42,11 @@ def is_nhs_number(value: object) -> bool:
     """Whether ``value`` is a 10-digit NHS number with a valid modulus-11 check digit.
 
     Check digit = 11 − (Σ digitᵢ · (11 − i) mod 11) for i = 1..9; 11 becomes 0 and 10
-    is invalid (NHS Data Dictionary). Spaces or hyphens in the 3-3-4 layout are allowed.
+    is invalid (NHS Data Dictionary). Spaces, hyphens, dots or slashes in the 3-3-4
+    layout are allowed.
 
-    >>> is_nhs_number("943 476 5919"), is_nhs_number("9434765918")
-    (True, False)
+    >>> is_nhs_number("943 476 5919"), is_nhs_number("943/476/5919"), is_nhs_number("9434765918")
+    (True, True, False)
     """
     if value is None:
         return False
@@ -62,23 +69,23 @@ def nhs_number_sql(column_sql: str) -> str:
     seven times faster, which matters when every text column of every file is checked.
     """
     text = f"trim(CAST({column_sql} AS VARCHAR))"
-    digits = f"regexp_replace({text}, '[ -]', '', 'g')"
+    digits = f"regexp_replace({text}, '{_SEP}', '', 'g')"
     weighted = (f"list_sum(list_transform(range(1, 10), "
                 f"lambda i: (ascii({digits}[i]) - 48) * (11 - i)))")
     # check digit = (11 - sum mod 11) mod 11; a result of 10 never equals a digit
-    return (f"(regexp_full_match({text}, '\\d{{3}}[ -]?\\d{{3}}[ -]?\\d{{4}}') "
+    return (f"(regexp_full_match({text}, '\\d{{3}}{_SEP}?\\d{{3}}{_SEP}?\\d{{4}}') "
             f"AND (11 - {weighted} % 11) % 11 = ascii({digits}[10]) - 48)")
 
 
 def contains_nhs_number_sql(column_sql: str) -> str:
     """A SQL predicate, true where ``column_sql`` holds or contains an NHS number.
 
-    Candidates are runs of digits, spaces and hyphens 10 to 12 characters long; each
+    Candidates are runs of digits and separators 10 to 12 characters long; each
     is checked with :func:`nhs_number_sql`. A reference such as ``REF-9434765919``
     or a note naming a number counts, so that free text cannot carry one out.
     """
     text = f"CAST({column_sql} AS VARCHAR)"
-    candidates = f"regexp_extract_all({text}, '[0-9][0-9 -]{{8,10}}[0-9]')"
+    candidates = f"regexp_extract_all({text}, '[0-9][0-9 ./-]{{8,10}}[0-9]')"
     return f"(len(list_filter({candidates}, lambda m: {nhs_number_sql('m')})) > 0)"
 
 
@@ -116,10 +123,10 @@ def missing_key_message(file: str) -> str:
 def pseudonym(value: str, key: bytes) -> str:
     """The pseudonym of one value (Python twin of :func:`pseudonym_sql`, for tests).
 
-    pseudonym = "p_" + first 24 hex characters of HMAC-SHA256(key, value with spaces
-    and hyphens removed) (RFC 2104).
+    pseudonym = "p_" + first 24 hex characters of HMAC-SHA256(key, value with spaces,
+    hyphens, dots and slashes removed) (RFC 2104).
     """
-    normalised = re.sub(r"[ -]", "", str(value).strip())
+    normalised = re.sub(_SEP, "", str(value).strip())
     digest = hmac.new(key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()
     return PSEUDONYM_PREFIX + digest[:PSEUDONYM_HEX_CHARS]
 
@@ -138,7 +145,7 @@ def pseudonym_sql(column_sql: str, key: bytes) -> str:
     HMAC(K, m) = H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m)), RFC 2104.
     """
     ipad, opad = _pads(key)
-    value = f"regexp_replace(trim(CAST({column_sql} AS VARCHAR)), '[ -]', '', 'g')"
+    value = f"regexp_replace(trim(CAST({column_sql} AS VARCHAR)), '{_SEP}', '', 'g')"
     inner = f"unhex(sha256(from_hex('{ipad.hex()}') || encode({value})))"
     outer = f"sha256(from_hex('{opad.hex()}') || {inner})"
     return (
@@ -147,7 +154,9 @@ def pseudonym_sql(column_sql: str, key: bytes) -> str:
     )
 
 
-_CANDIDATE = re.compile(r"(?<!\d)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)")
+_CANDIDATE = re.compile(rf"(?<!\d)\d{{3}}{_SEP_PY}?\d{{3}}{_SEP_PY}?\d{{4}}(?!\d)")
+# the cheap SQL pre-filter: only values with ten digits in the 3-3-4 layout can hold one
+CANDIDATE_SQL = f"[0-9]{{3}}{_SEP}?[0-9]{{3}}{_SEP}?[0-9]{{4}}"
 WITHHELD = "(withheld: looks like an NHS number)"
 
 

@@ -185,6 +185,11 @@ INTERVIEWS = Table(
         Column("usual_self_pct", "number", False,
                "how far back to usual self (0-100), same on every row of one interview",
                minimum=0, maximum=100),
+        Column("second_rating", "bool", False,
+               "a second rater's rating of an interview already in the table (for "
+               "inter-rater agreement); excluded from every outcome"),
+        Column("unblinded", "bool", False,
+               "the assessor learnt the treatment or the outcome scores before rating"),
     ),
 )
 

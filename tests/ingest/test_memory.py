@@ -43,5 +43,5 @@ def test_cli_bad_memory_limit_exits_two_without_traceback():
     result = CliRunner().invoke(app, ["validate", str(tincheck.example_path()),
                                       "--memory-limit", "lots"])
     assert result.exit_code == 2
-    assert "memory limit 'lots': expected a size such as 3GB" in result.output
+    assert "--memory-limit 'lots': expected a size such as 3GB" in result.output
     assert "Traceback" not in result.output

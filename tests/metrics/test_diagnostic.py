@@ -112,10 +112,33 @@ def test_disorder_level_rates(cohort):
 
 
 def test_the_latest_eligible_interview_of_a_time_point_is_used(cohort):
+    # two end interviews rating different disorders (the same disorder twice would be
+    # an error): the later one is used, so depression counts as not rated, not lost
     (cohort.referral().interview("baseline", 1, {"depression": PRESENT})
      .interview("end", 100, {"depression": ABSENT}, interview_id="E1")
-     .interview("end", 119, {"depression": PRESENT}, interview_id="E2"))
+     .interview("end", 119, {"gad": ABSENT}, interview_id="E2"))
     assert fraction(cohort.audit(), "diagnostic.lost_index_end_itt") == (0, 1)
+
+
+def test_second_ratings_are_left_out_of_every_outcome(cohort):
+    # R01: the primary end rating says depression is gone; a second rater, later in
+    # the interview order (same day, larger interview_id), says it is present. Counted
+    # as an interview it would be the one chosen (latest by date, then id): 0 of 1 lost.
+    (cohort.referral().interview("baseline", 1, {"depression": PRESENT})
+     .interview("end", 119, {"depression": ABSENT}, interview_id="E1")
+     .interview("end", 119, {"depression": PRESENT}, interview_id="E2", assessor="AS2",
+                second_rating=True))
+    # R02: a second rating at baseline finds a disorder the primary rating did not
+    (cohort.referral().interview("baseline", 1, {"depression": ABSENT}, interview_id="B1")
+     .interview("baseline", 1, {"depression": PRESENT}, interview_id="B2",
+                assessor="AS2", second_rating=True))
+    a = cohort.audit()
+    assert a.value("diagnostic.baseline_interviewed") == 2
+    assert a.value("diagnostic.baseline_diagnosed") == 1          # R02's second rating not
+    assert fraction(a, "diagnostic.lost_index_end_itt") == (1, 1)
+    assert fraction(a, "diagnostic.eligible_interview_share") == (3, 3)  # 2 + 1 primaries
+    rows = {r["disorder"]: r for r in a.tables["diagnostic.by_disorder"]}
+    assert (rows["depression"]["n"], rows["depression"]["lost_end"]) == (1, 1)
 
 
 def test_back_to_usual_self(cohort):

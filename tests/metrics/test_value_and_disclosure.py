@@ -34,8 +34,15 @@ def test_costs_are_prorated_to_the_audit_period(cohort):
 def test_without_costs_value_metrics_say_so(cohort):
     cohort.referral().treatments(2)
     a = cohort.audit()
-    assert a.metrics["value.cost_per_referral"].note == "no costs table"
-    assert any("No costs table" in w for w in a.warnings)
+    assert a.metrics["value.cost_per_referral"].note == \
+        "not computed: no costs file was supplied"
+    assert a.value("value.cost_per_referral") is None
+    costs = [e for e in a.not_computed if e["data"] == ["costs"]]
+    assert costs and costs[0]["what"] == "cost per outcome"
+    assert sorted(costs[0]["metrics"]) == [
+        "value.cost_per_finished_course", "value.cost_per_lost_diagnosis",
+        "value.cost_per_recovery", "value.cost_per_referral",
+        "value.cost_per_reliable_recovery"]
 
 
 def test_disclosure_control_suppresses_small_counts_and_rounds_the_rest(cohort):

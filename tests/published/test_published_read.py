@@ -149,3 +149,30 @@ def test_tidy_proms_with_measure_time(tmp_path):
     assert (row["phq_mean_start"], row["phq_mean_end"], row["phq_sd_start"]) == (
         14.2, 9.4, 6.1)
     assert row["phq_effect_size"] == 0.8
+
+
+def test_a_negative_count_is_an_error_naming_its_row(tmp_path):
+    rows = tidy_rows()
+    rows[2][-1] = "-55"                        # recovery count, spreadsheet row 4
+    path = write_csv(tmp_path / "measures_annual.csv", TIDY_HEADER, rows)
+    with pytest.raises(PublishedDataError) as caught:
+        read_measures(path)
+    assert (caught.value.row, caught.value.column, caught.value.value) == (4, "value", "-55")
+    assert "cannot be negative" in str(caught.value)
+
+
+def test_a_negative_percentage_is_not_a_count_and_reads(tmp_path):
+    # a change can be negative; only counts are checked
+    path = write_csv(tmp_path / "measures_annual.csv", TIDY_HEADER, tidy_rows("-1.5"))
+    assert read_measures(path).wide()["recovery_percentage"].iloc[0] == -1.5
+
+
+def test_a_folder_name_with_glob_characters_is_a_path(tmp_path):
+    # DuckDB reads '[1]' as a pattern: 'data[1]' would read 'data1' instead
+    for folder, value in (("data[1]", "55"), ("data1", "66")):
+        (tmp_path / folder).mkdir()
+        rows = tidy_rows()
+        rows[2][-1] = value
+        write_csv(tmp_path / folder / "measures_annual.parquet.csv", TIDY_HEADER, rows)
+    table = read_measures(tmp_path / "data[1]" / "measures_annual.parquet.csv")
+    assert table.wide()["recovery_count"].iloc[0] == 55

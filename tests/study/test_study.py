@@ -14,7 +14,7 @@ import tincheck
 from tincheck.metrics.balance import CHARACTERISTICS
 from tincheck.stats.balance import standardised_mean_difference
 from tincheck.study import StudyError, draw_sample, write_study
-from tincheck.study.files import cell, frame_csv, sample_csv, schedule_csv
+from tincheck.study.files import csv_text, frame_csv, sample_csv, schedule_csv
 from tincheck.study.frame import read_frame
 from tincheck.study.sampling import proportional_allocation
 
@@ -136,8 +136,9 @@ def test_bad_input_is_one_clear_error(kwargs, message):
 
 
 def test_cells_that_could_run_as_formulas_are_escaped():
-    assert [cell(v) for v in ("=SUM(A1)", "+1", "-1", "@x", "\tx", "R01", None)] == \
-        ["'=SUM(A1)", "'+1", "'-1", "'@x", "'\tx", "R01", ""]
+    values = ("=SUM(A1)", "+1", "-1", "@x", "\tx", "R01", None)
+    assert csv_text(["v"], [[v] for v in values]).split("\n") == \
+        ["v", "\"'=SUM(A1)\"", "\"'+1\"", "\"'-1\"", "\"'@x\"", "\"'\tx\"", "R01", "", ""]
 
 
 # ------------------------------------------------------------------ 100,000 referrals

@@ -8,17 +8,17 @@ import typer
 from rich.markup import escape
 
 from ..auditing import audit as run_audit
-from ..engine import EngineUnavailable
-from ..ingest import DataError
-from ..pseudonymise import PseudonymKeyError
-from ..report.audit import write_report
+from ..metrics.needs import sentence
+from ..report.audit import check_outputs, write_report
 from . import app
-from .output import console, errors, print_report, steps, summary_table
+from .output import console, steps, summary_table
 
 
 @app.command()
 def audit(
-    data_dir: Path = typer.Argument(..., help="Folder with the service's table files."),
+    data_dir: Path = typer.Argument(
+        ..., metavar="DATA_DIR",
+        help="Folder with the service's table files."),
     out: Path = typer.Option(Path("tincheck-report"), "--out",
                              help="Folder for report.html, report.json and metrics.csv."),
     period: str = typer.Option(None, "--period", metavar="START:END",
@@ -60,27 +60,23 @@ def audit(
 
     Example: tincheck audit my-service/ --period 2023-04-01:2024-03-31 --out audit/
     """
-    try:
-        with steps() as step:
-            result = run_audit(data_dir, period=period, data_end=data_end, engine=engine,
-                               spark_master=spark_master,
-                               disclosure_control=not no_disclosure_control,
-                               assessors=assessors, imputations=imputations,
-                               imputation_seed=seed, benchmarks=benchmarks, key_file=key_file,
-                               therapist_min_cases=therapist_min_cases,
-                               memory_limit=memory_limit, progress=step)
-            paths = write_report(result, out, json_path=json_path, progress=step)
-    except DataError as exc:
-        errors.print(f"[red]The data has errors[/red]: {exc.report.error_count}. "
-                     "Fix them and run again:")
-        print_report(exc.report)
-        raise typer.Exit(2) from None
-    except (PseudonymKeyError, ValueError, EngineUnavailable) as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    # before any work: an output that cannot be written is reported now, not at the end
+    check_outputs(out, json_path, out_option="--out", json_option="--json")
+    with steps() as step:
+        result = run_audit(data_dir, period=period, data_end=data_end, engine=engine,
+                           spark_master=spark_master,
+                           disclosure_control=not no_disclosure_control,
+                           assessors=assessors, imputations=imputations,
+                           imputation_seed=seed, benchmarks=benchmarks, key_file=key_file,
+                           therapist_min_cases=therapist_min_cases,
+                           memory_limit=memory_limit, progress=step)
+        paths = write_report(result, out, json_path=json_path, progress=step)
     doc = result.to_json()
     console.print(summary_table(doc))
     for warning in doc["warnings"]:
         console.print(f"[yellow]warning[/yellow] {escape(warning)}", highlight=False)
-    console.print(f"Wrote {paths['html']}, {paths['json']} and {paths['csv']}", highlight=False,
-                  soft_wrap=True)
+    for entry in doc["not_computed"]:
+        console.print(f"[yellow]note[/yellow] {escape(sentence(entry))}",
+                      highlight=False)
+    console.print(f"Wrote {escape(str(paths['html']))}, {escape(str(paths['json']))} and "
+                  f"{escape(str(paths['csv']))}", highlight=False, soft_wrap=True)

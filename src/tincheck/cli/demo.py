@@ -10,10 +10,12 @@ import typer
 from rich.markup import escape
 
 from ..auditing import audit as run_audit
-from ..report.audit import write_report
-from ..synth import SynthConfigError, generate
+from ..errors import OutputError
+from ..outputs import check_folder
+from ..report.audit import check_outputs, write_report
+from ..synth import generate
 from . import app
-from .output import console, elapsed_since, errors, steps, summary_table
+from .output import console, elapsed_since, steps, summary_table
 
 DATA = "data"
 
@@ -50,19 +52,17 @@ def demo(
     """
     started = time.perf_counter()
     data = out / DATA
+    # before any work: the report's files, and the data folder beside them
+    check_outputs(out, out_option="--out")
+    check_folder(data, option="--out")
     if not _reusable(data):
-        errors.print(f"[red]error:[/red] {escape(str(data))} holds files that are not an "
-                     "earlier demo's synthetic data; choose another --out.")
-        raise typer.Exit(2)
-    try:
-        with steps() as step:
-            step(f"synthesising {referrals:,} referrals (seed {seed})")
-            generate(data, referrals=referrals, seed=seed, overwrite=True)
-            result = run_audit(data, progress=step)
-            paths = write_report(result, out, progress=step)
-    except SynthConfigError as exc:
-        errors.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from None
+        raise OutputError(data, "it holds files that are not an earlier demo's synthetic "
+                          "data; choose another --out", "--out")
+    with steps() as step:
+        step(f"synthesising {referrals:,} referrals (seed {seed})")
+        generate(data, referrals=referrals, seed=seed, overwrite=True)
+        result = run_audit(data, progress=step)
+        paths = write_report(result, out, progress=step)
     console.print(summary_table(result.to_json()))
     console.print(f"Synthetic data in {escape(str(data))}; report.json and metrics.csv "
                   "beside the report.", highlight=False, soft_wrap=True)

@@ -8,15 +8,18 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
+from ..outputs import check_file
 from ..redcap import read_redcap, write_interviews
 from . import app
-from .output import console, errors, print_report
+from .output import console, print_report
 
 
 @app.command("import-redcap")
 def import_redcap(
-    export: Path = typer.Argument(..., help="REDCap export: CSV (raw data), one row per "
-                                  "record and event."),
+    export: Path = typer.Argument(
+        ..., metavar="EXPORT",
+        help="REDCap export: CSV (raw data), one row per "
+             "record and event."),
     mapping: Path = typer.Option(..., "--mapping", help="TOML file naming the events and "
                                  "fields of the interviews (see docs/redcap.md)."),
     out: Path = typer.Option(Path("interviews.csv"), "--out",
@@ -34,15 +37,10 @@ def import_redcap(
 
     Example: tincheck import-redcap export.csv --mapping mapping.toml --out interviews.csv
     """
+    check_file(out, option="--out")  # before any work
     conversion = read_redcap(export, mapping, key_file=key_file)
     report, table = conversion.report, conversion.interviews
-    written = None
-    if report.ok:
-        try:
-            written = write_interviews(table, out)
-        except OSError as exc:
-            errors.print(f"[red]error:[/red] cannot write {escape(str(out))}: {exc.strerror}")
-            raise typer.Exit(2) from None
+    written = write_interviews(table, out) if report.ok else None
     if as_json:
         doc = report.to_dict() | {"out": None if written is None else str(written),
                                   "interviews": int(table["interview_id"].nunique()),

@@ -10,13 +10,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..evidence import StudyFileError, read_studies
+from ..evidence import read_studies
 from ..evidence.synthesis import EvidenceSynthesis, synthesise
 from ..examples import example_path
+from ..outputs import check_folder, write_text
 from ..report.meta import fmt, fmt_p, interval, render_html, to_json
 from ..stats.study_effects import MEASURES
 from . import app
-from .output import console, errors, print_report
+from .output import console
 
 
 class Method(str, Enum):
@@ -57,9 +58,9 @@ def summary_table(syn: EvidenceSynthesis) -> Table:
     for p in syn.side_by_side:
         r = p.result
         if r is None:
-            table.add_row(p.description, "0", "-", "-", "-", "-", "-")
+            table.add_row(escape(p.description), "0", "-", "-", "-", "-", "-")
             continue
-        table.add_row(p.description, str(p.k), fmt(r.estimate), interval(r.ci_low, r.ci_high),
+        table.add_row(escape(p.description), str(p.k), fmt(r.estimate), interval(r.ci_low, r.ci_high),
                       interval(r.pi_low, r.pi_high), fmt(r.tau2, 3),
                       f"{fmt(r.I2, 0)}%" if r.k > 1 else "-")
     return table
@@ -100,11 +101,13 @@ def print_summary(syn: EvidenceSynthesis) -> None:
 
 @app.command()
 def meta(
-    studies: Path = typer.Argument(None, help="Studies file (CSV): study and yi + vi/sei "
-                                   "(or mean_pre, mean_post, sd_pre, n, r; or raw data with "
-                                   "--measure); optional year, design, setting, outcome, "
-                                   "independent, allegiance, coi_declared (the grading needs "
-                                   "setting, outcome, independent and allegiance)."),
+    studies: Path = typer.Argument(
+        None, metavar="STUDIES",
+        help="Studies file (CSV): study and yi + vi/sei "
+             "(or mean_pre, mean_post, sd_pre, n, r; or raw data with "
+             "--measure); optional year, design, setting, outcome, "
+             "independent, allegiance, coi_declared (the grading needs "
+             "setting, outcome, independent and allegiance)."),
     out: Path = typer.Option(Path("tincheck-meta"), "--out", help="Folder for report.html "
                              "and report.json (created if needed)."),
     measure: Measure = typer.Option(None, "--measure", help="Compute each study's effect "
@@ -143,26 +146,21 @@ def meta(
     Example: tincheck meta studies.csv --method REML --test knha --out meta-report/
     """
     if example == (studies is not None):
-        errors.print("Give a studies file, or --example for the one shipped with tincheck.")
-        raise typer.Exit(2)
+        raise typer.BadParameter("give a studies file, or --example for the one shipped "
+                                 "with tincheck", param_hint="'STUDIES' or '--example'")
+    check_folder(out, ("report.html", "report.json"), option="--out")  # before any work
     path = example_path("meta_studies.csv") if example else studies
-    try:
-        data = read_studies(path, measure=measure.value if measure else None)
-    except StudyFileError as error:
-        print_report(error.report)
-        raise typer.Exit(2) from None
+    data = read_studies(path, measure=measure.value if measure else None)
     try:
         syn = synthesise(data, method=method.value, test=test.value, level=level,
                          benefit=benefit.value, by=by, cumulative_by=cumulative_by)
     except ValueError as error:
-        errors.print(f"Cannot analyse {path}: {error}", highlight=False)
-        raise typer.Exit(2) from None
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "report.html").write_text(render_html(syn), encoding="utf-8")
-    (out / "report.json").write_text(to_json(syn), encoding="utf-8")
+        raise ValueError(f"cannot analyse {path}: {error}") from None
+    write_text(out / "report.html", render_html(syn))
+    write_text(out / "report.json", to_json(syn))
     if as_json:
         console.print_json(to_json(syn))
         return
     print_summary(syn)
-    console.print(f"Report: {out / 'report.html'} (numbers: {out / 'report.json'})",
-                  highlight=False)
+    console.print(f"Report: {escape(str(out / 'report.html'))} (numbers: "
+                  f"{escape(str(out / 'report.json'))})", highlight=False, soft_wrap=True)

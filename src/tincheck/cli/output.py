@@ -15,8 +15,41 @@ from ..notices import SYNTHETIC_NOTICE
 from ..report.audit.headline import HEADLINE
 from ..report.format import compact_text
 
-console = Console()
-errors = Console(stderr=True)
+# C0 controls but tab and line feed, DEL, C1 controls, and the Unicode controls that
+# reorder or hide text (bidirectional overrides and isolates, zero-width marks)
+_INVISIBLE = {c: None for c in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0),
+                                0x061C, 0x200B, 0x200E, 0x200F, *range(0x202A, 0x202F),
+                                *range(0x2066, 0x206A), 0xFEFF)}
+
+
+def printable(text: str) -> str:
+    r"""``text`` with every control character shown as an escape (``\x1b``) instead of
+    sent to the terminal: a file name, column name or value that holds an escape
+    sequence cannot move the cursor, recolour, retitle or clear the terminal.
+
+    >>> print(printable("ref\x1b[2J\u202eX\x07 ok"))
+    ref\x1b[2J\u202eX\x07 ok
+    """
+    if text.isprintable() or not any(ord(c) in _INVISIBLE for c in text):
+        return text
+    return "".join(_escaped(c) if ord(c) in _INVISIBLE else c for c in text)
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+class SafeConsole(Console):
+    """A Rich console that never sends a control character of the text it prints to
+    the terminal (see :func:`printable`); Rich's own styling is unaffected."""
+
+    def render_str(self, text: str, **kwargs):
+        return super().render_str(printable(text), **kwargs)
+
+
+console = SafeConsole()
+errors = SafeConsole(stderr=True)
 
 
 def findings_table(report: ValidationReport, limit: int = 50) -> Table:

@@ -5,16 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
-from ..published import PublishedDataError, audit_published, closing_note, write_report
+from ..outputs import check_folder
+from ..published import audit_published, closing_note, write_report
 from . import app
-from .output import console, errors
+from .output import console
 
 
 @app.command()
 def published(
-    measures: list[Path] = typer.Argument(..., help="measures_annual (.parquet/.csv) or "
-                                          "raw NHS main CSVs (files or a folder)."),
+    measures: list[Path] = typer.Argument(
+        ..., metavar="MEASURES",
+        help="measures_annual (.parquet/.csv) or "
+             "raw NHS main CSVs (files or a folder)."),
     proms: list[Path] = typer.Option(None, "--proms", help="proms_annual (.parquet/.csv): "
                                      "effect sizes, meta-analysis, therapy mix."),
     year: str = typer.Option(None, "--year", help="Year for the provider sections, e.g. "
@@ -37,13 +41,10 @@ def published(
 
     Example: tincheck published measures_annual.parquet --proms proms_annual.parquet --year 2022-23
     """
-    try:
-        audit = audit_published(measures, proms or None, year=year, org_type=org_type,
-                                positions=positions, correlation=correlation)
-        html_path, json_path = write_report(audit, out)
-    except PublishedDataError as error:
-        errors.print(f"[red]error[/red] {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-    console.print(closing_note(audit), highlight=False, soft_wrap=True)
-    console.print(f"Wrote {html_path} and {json_path} ({audit.seconds:.1f} s).",
-                  highlight=False)
+    check_folder(out, ("report.html", "report.json"), option="--out")  # before any work
+    audit = audit_published(measures, proms or None, year=year, org_type=org_type,
+                            positions=positions, correlation=correlation)
+    html_path, json_path = write_report(audit, out)
+    console.print(escape(closing_note(audit)), highlight=False, soft_wrap=True)
+    console.print(f"Wrote {escape(str(html_path))} and {escape(str(json_path))} "
+                  f"({audit.seconds:.1f} s).", highlight=False, soft_wrap=True)

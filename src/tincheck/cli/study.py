@@ -7,14 +7,12 @@ from enum import Enum
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from ..ingest import DataError
-from ..pseudonymise import PseudonymKeyError
+from ..outputs import check_folder
 from ..study import ScheduleRules, StudyError, draw_sample, plan, write_study
 from . import app
-from .output import console, errors, print_report, steps
+from .output import console, steps
 
 study_app = typer.Typer(
     name="study", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -34,11 +32,6 @@ class Design(str, Enum):
 class Alternative(str, Enum):
     two_sided = "two-sided"
     one_sided = "one-sided"
-
-
-def _fail(message: str) -> None:
-    errors.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 # Options shared by both commands (the sample-size calculation).
@@ -108,13 +101,10 @@ def power_command(
 
     Example: tincheck study power --design mcnemar --p10 0.15 --p01 0.05
     """
-    try:
-        result = _plan(design, p=p, half_width=half_width, p10=p10, p01=p01, p0=p0, p1=p1,
-                       p2=p2, ratio=ratio, alpha=alpha, power=power, confidence=confidence,
-                       alternative=alternative, completion=completion,
-                       cluster_size=cluster_size, icc=icc)
-    except ValueError as exc:
-        _fail(str(exc))
+    result = _plan(design, p=p, half_width=half_width, p10=p10, p01=p01, p0=p0, p1=p1,
+                   p2=p2, ratio=ratio, alpha=alpha, power=power, confidence=confidence,
+                   alternative=alternative, completion=completion,
+                   cluster_size=cluster_size, icc=icc)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -131,7 +121,9 @@ def _months(text: str) -> tuple[int, ...]:
 
 @study_app.command("sample")
 def sample_command(
-    data_dir: Path = typer.Argument(..., help="Folder with the service's table files."),
+    data_dir: Path = typer.Argument(
+        ..., metavar="DATA_DIR",
+        help="Folder with the service's table files."),
     n: int = typer.Option(None, "--n", help="Referrals to sample (default: the --design's "
                           "n to recruit, or the sum of --allocation)."),
     strata: str = typer.Option("", "--strata", metavar="COLUMNS",
@@ -181,32 +173,26 @@ def sample_command(
 
     Example: tincheck study sample my-service/ --n 300 --strata problem_group,step --seed 7
     """
-    try:
-        sample_plan = _plan(design, p=p, half_width=half_width, p10=p10, p01=p01, p0=p0,
-                            p1=p1, p2=p2, ratio=ratio, alpha=alpha, power=power,
-                            confidence=confidence, alternative=alternative,
-                            completion=completion, cluster_size=cluster_size, icc=icc)
-        rules = ScheduleRules(baseline_days, end_weeks, _months(follow_up_months),
-                              follow_up_weeks)
-        if allocation is not None and not allocation.is_file():
-            raise StudyError(f"--allocation {allocation}: no such file")
-        with steps() as step:
-            step("reading and validating the data, drawing the sample")
-            study = draw_sample(data_dir, n=n, strata=strata, seed=seed, received=received,
-                                allocation=allocation, reserve_ratio=reserve_ratio,
-                                rules=rules, plan=sample_plan, instrument=instrument,
-                                question=question,
-                                disclosure_control=not no_disclosure_control,
-                                key_file=key_file, memory_limit=memory_limit)
-            step("writing the files and the protocol page")
-            paths = write_study(study, out)
-    except DataError as exc:
-        errors.print(f"[red]The data has errors[/red]: {exc.report.error_count}. "
-                     "Fix them and run again:")
-        print_report(exc.report)
-        raise typer.Exit(2) from None
-    except (StudyError, PseudonymKeyError, ValueError) as exc:
-        _fail(str(exc))
+    check_folder(out, ("sample.csv", "schedule.csv", "frame.csv", "protocol.html"),
+                 option="--out")  # before any work
+    sample_plan = _plan(design, p=p, half_width=half_width, p10=p10, p01=p01, p0=p0,
+                        p1=p1, p2=p2, ratio=ratio, alpha=alpha, power=power,
+                        confidence=confidence, alternative=alternative,
+                        completion=completion, cluster_size=cluster_size, icc=icc)
+    rules = ScheduleRules(baseline_days, end_weeks, _months(follow_up_months),
+                          follow_up_weeks)
+    if allocation is not None and not allocation.is_file():
+        raise StudyError(f"--allocation {allocation}: no such file")
+    with steps() as step:
+        step("reading and validating the data, drawing the sample")
+        study = draw_sample(data_dir, n=n, strata=strata, seed=seed, received=received,
+                            allocation=allocation, reserve_ratio=reserve_ratio,
+                            rules=rules, plan=sample_plan, instrument=instrument,
+                            question=question,
+                            disclosure_control=not no_disclosure_control,
+                            key_file=key_file, memory_limit=memory_limit)
+        step("writing the files and the protocol page")
+        paths = write_study(study, out)
     doc = study.to_document()
     console.print(_sample_table(doc))
     console.print(f"Wrote {paths['sample']}, {paths['schedule']}, {paths['frame']} and "

@@ -6,11 +6,13 @@ import time
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..synth import NOTICE, SynthConfigError, generate
+from ..outputs import check_folder
+from ..synth import NOTICE, generate
 from . import app
-from .output import console, errors
+from .output import console
 
 
 @app.command()
@@ -41,22 +43,20 @@ def synth(
     Example: tincheck synth --referrals 100000 --seed 1 --out synthetic/
     """
     started = time.perf_counter()
-    try:
-        if quiet:
-            folder = generate(out, referrals, seed, services, fmt, interview_fraction, config,
-                              nhs_style=nhs_style, overwrite=overwrite)
-        else:
-            with Progress(TextColumn("synthesising"), BarColumn(), TextColumn(
-                    "{task.completed:,}/{task.total:,} referrals"), TimeElapsedColumn(),
-                          console=console, transient=True) as bar:
-                task = bar.add_task("synth", total=referrals)
-                folder = generate(out, referrals, seed, services, fmt, interview_fraction,
-                                  config, nhs_style=nhs_style, overwrite=overwrite,
-                                  progress=lambda done, total: bar.update(task, completed=done))
-    except SynthConfigError as exc:
-        errors.print(f"[red]error[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from None
+    check_folder(out, option="--out")  # before any work
+    if quiet:
+        folder = generate(out, referrals, seed, services, fmt, interview_fraction, config,
+                          nhs_style=nhs_style, overwrite=overwrite)
+    else:
+        with Progress(TextColumn("synthesising"), BarColumn(), TextColumn(
+                "{task.completed:,}/{task.total:,} referrals"), TimeElapsedColumn(),
+                      console=console, transient=True) as bar:
+            task = bar.add_task("synth", total=referrals)
+            folder = generate(out, referrals, seed, services, fmt, interview_fraction,
+                              config, nhs_style=nhs_style, overwrite=overwrite,
+                              progress=lambda done, total: bar.update(task, completed=done))
     if not quiet:
-        console.print(f"Wrote {referrals:,} synthetic referrals (seed {seed}) to {folder} in "
-                      f"{time.perf_counter() - started:.1f} s.", highlight=False)
+        console.print(f"Wrote {referrals:,} synthetic referrals (seed {seed}) to "
+                      f"{escape(str(folder))} in {time.perf_counter() - started:.1f} s.",
+                      highlight=False, soft_wrap=True)
         console.print(f"[yellow]{NOTICE}[/yellow]", highlight=False)

@@ -9,13 +9,15 @@ import typer
 
 from ..ingest import validate as validate_folder
 from . import app
-from .output import console, errors, print_report
+from .output import console, print_report
 
 
 @app.command()
 def validate(
-    data_dir: Path = typer.Argument(..., help="Folder with referrals, appointments, measures "
-                                    "(and optional interviews, therapists, costs) files."),
+    data_dir: Path = typer.Argument(
+        ..., metavar="DATA_DIR",
+        help="Folder with referrals, appointments, measures "
+             "(and optional interviews, therapists, costs) files."),
     as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
     key_file: Path = typer.Option(None, "--key-file", help="File holding the pseudonym key "
                                   "(default: TINCHECK_PSEUDONYM_KEY)."),
@@ -30,11 +32,7 @@ def validate(
 
     Example: tincheck validate my-service/
     """
-    try:
-        report = validate_folder(data_dir, key_file=key_file, memory_limit=memory_limit)
-    except ValueError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    report = validate_folder(data_dir, key_file=key_file, memory_limit=memory_limit)
     if as_json:
         console.print_json(json.dumps(report.to_dict()))
     else:

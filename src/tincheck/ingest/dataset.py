@@ -22,8 +22,10 @@ import duckdb
 import ibis
 
 from .. import pseudonymise
+from ..errors import SettingError
 from ..schema import TABLES
 from .findings import DataError, Example, Finding, ValidationReport
+from .parse import UK_TIME_ZONE
 from .rules import build_canonical, column_findings, table_findings
 from .sources import SourceFile, find_sources, load
 
@@ -43,12 +45,18 @@ def connect(memory_limit: str | None = None) -> tuple[duckdb.DuckDBPyConnection,
     """
     limit = memory_limit or os.environ.get(MEMORY_LIMIT_ENV) or None
     if limit is not None and not _MEMORY.fullmatch(str(limit)):
-        raise ValueError(f"memory limit {limit!r}: expected a size such as 3GB or 500MB")
+        if memory_limit:
+            raise SettingError("memory_limit", limit, "expected a size such as 3GB or 500MB")
+        raise ValueError(f"{MEMORY_LIMIT_ENV}={limit!r}: expected a size such as 3GB or "
+                         "500MB")
     spill = tempfile.mkdtemp(prefix="tincheck-spill-")
     connection = duckdb.connect(":memory:")
     # DuckDB draws its own progress bar on stdout for queries over 2 s (a loaded
     # machine): it would break the command's Rich output
     connection.execute("SET enable_progress_bar = false")
+    # Parquet timestamps with a time zone are instants: shown, cast to text or to a
+    # date in UK time (ingest.parse), never in the time zone of the machine running
+    connection.execute(f"SET TimeZone = '{UK_TIME_ZONE}'")
     connection.execute(f"SET temp_directory = '{spill}'")
     if limit is not None:
         connection.execute(f"SET memory_limit = '{limit.strip()}'")
@@ -60,8 +68,9 @@ class Dataset:
     """A service's records as canonical tables, ready for the metric layer.
 
     ``supplied`` names the tables that came from a file; the others exist but are
-    empty. ``report`` holds every validation finding (warnings only, once read
-    without errors).
+    empty. ``columns`` names, for each supplied table, the canonical columns its
+    file has (the others exist, all NULL). ``report`` holds every validation finding
+    (warnings only, once read without errors).
     """
 
     path: Path
@@ -71,6 +80,7 @@ class Dataset:
     report: ValidationReport
     manifest: dict | None = None
     spill: str | None = field(default=None, repr=False)
+    columns: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @cached_property
     def backend(self):
@@ -177,17 +187,22 @@ def _load(path: str | Path, key_file=None, today: _dt.date | None = None,
                 "warning", "checks_skipped", source.name, None,
                 "row-level checks of this file were skipped until its structure errors "
                 "are fixed"))
+    # a wide file turned the optimiser off for its own statements (sources.load)
+    connection.execute("RESET disabled_optimizers")
     for name, table in TABLES.items():
         if name not in raws:
             build_canonical(connection, None, table)
     supplied = frozenset(raws)
     files = {name: raw.source.name for name, raw in raws.items()}
-    for finding in table_findings(connection, files, set(supplied), today=today):
+    failed = {name: source.name for name, source in sources.items() if name not in raws}
+    for finding in table_findings(connection, files, set(supplied), today=today,
+                                  failed=failed):
         report.add(finding)
     manifest = _read_manifest(folder, report)
     report.synthetic = bool(manifest and manifest.get("synthetic"))
     dataset = Dataset(folder, connection, {n: r.source for n, r in raws.items()},
-                      supplied, report, manifest, spill)
+                      supplied, report, manifest, spill,
+                      {n: frozenset(r.header.canonical) for n, r in raws.items()})
     return dataset, report
 
 

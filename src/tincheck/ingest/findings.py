@@ -8,9 +8,36 @@ quality section.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 MAX_SHOWN = 50
+
+# Control characters that never belong in a value: C0 except tab, line feed and
+# carriage return (a quoted CSV value may span lines), DEL and the C1 controls.
+CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}\t\r\n]")
+
+# Rules that say a whole file or table could not be used: listed before every
+# row-level error, since the errors they cause elsewhere (a foreign key into an
+# unreadable or empty table) are only consequences.
+FILE_RULES = frozenset({
+    "missing_folder", "missing_file", "unsupported_format", "duplicate_table",
+    "unreadable_file", "damaged_gzip", "encrypted_workbook", "empty_file", "encoding",
+    "long_header", "nested_column", "pseudonym_key", "no_rows", "missing_column",
+    "duplicate_header", "ambiguous_column", "csv_structure"})
+# ... and then the one-line summaries of the rows those tables leave unchecked
+CONSEQUENCE_RULES = frozenset({"parent_unusable"})
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character (tab and line breaks too) written as an
+    escape such as ``\\x1b``, so that a quoted value cannot drive a terminal.
+
+    >>> printable("a\\x1b[31mb")
+    'a\\\\x1b[31mb'
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 @dataclass(frozen=True)
@@ -98,9 +125,14 @@ class ValidationReport:
         return not self.errors
 
     def error_lines(self, limit: int = MAX_SHOWN) -> list[dict]:
-        """The first ``limit`` error rows, ordered by file, row and column."""
+        """The first ``limit`` error rows: whole-file problems (an unreadable, empty or
+        structurally broken file, a missing column) first, then by file, row and column.
+        """
         lines = [line for f in self.errors for line in f.lines()]
-        lines.sort(key=lambda d: (d["file"], d["row"] or 0, d["column"] or ""))
+        def rank(rule: str) -> int:
+            return 0 if rule in FILE_RULES else 1 if rule in CONSEQUENCE_RULES else 2
+        lines.sort(key=lambda d: (rank(d["rule"]), d["file"], d["row"] or 0,
+                                  d["column"] or ""))
         return lines[:limit]
 
     def to_dict(self, limit: int = MAX_SHOWN) -> dict:

@@ -14,6 +14,16 @@ from ..schema import Column
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
                 "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
+# Seconds with a fraction, as SQL Server writes a datetime (``00:00:00.000``) or a
+# datetime2 (up to seven digits): the fraction is removed before the formats above.
+_FRACTION = r"(:[0-9]{2})[.,][0-9]{1,9}$"
+# A timestamp with a time zone (an instant) is taken as the date it was in the UK.
+UK_TIME_ZONE = "Europe/London"
+# A number as a person writes one: digits, an optional sign and decimal point. Not
+# 1_2, 1e3, 0x1A, 1,5 or inf, which some readers (Python's float, DuckDB) accept.
+# digits, sign, decimal point and a decimal exponent (R and Excel write 100000 as 1e+05
+# or 1E+05); not 1_2, hex, thousands separators, inf or nan, which some readers accept
+PLAIN_NUMBER = r"[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?"
 EARLIEST_DATE = "1900-01-01"
 LATEST_DATE = "2100-12-31"
 TRUE_WORDS = ("true", "t", "yes", "y", "1")
@@ -48,10 +58,18 @@ def text_sql(col: str, raw_type: str) -> str:
     """The raw value as trimmed text, empty strings as NULL.
 
     Whole-valued reals become integers first, so a Parquet id column stored as
-    DOUBLE (``12.0``) reads as ``12``.
+    DOUBLE (``12.0``) reads as ``12``. A single quote before ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return is dropped: it is how tincheck (and OWASP's
+    advice against CSV injection) writes such a value (:func:`tincheck.safecsv.restore`),
+    so ``'-3`` reads as ``-3`` (and ``''-3`` as ``'-3``).
     """
     if raw_type in _TEXT_TYPES:
-        return f"NULLIF(trim({col}), '')"
+        text = f"trim({col})"
+        # the quote before a trigger, or before quotes and a trigger (a value that began
+        # with quotes and a trigger itself)
+        guarded = f"regexp_matches({text}, '^''+[-=+@' || chr(9) || chr(13) || ']')"
+        return (f"NULLIF(CASE WHEN starts_with({text}, '''') AND {guarded} "
+                f"THEN substr({text}, 2) ELSE {text} END, '')")
     if raw_type in _REAL_TYPES or _is_decimal(raw_type):
         return (f"CASE WHEN {col} IS NULL OR isnan({col}) THEN NULL "
                 f"WHEN {col} = floor({col}) AND abs({col}) < 1e15 "
@@ -83,18 +101,24 @@ def parse_sql(column: Column, col: str, raw_type: str) -> str:
     if t == "date":
         if raw_type == "DATE":
             value = col
+        elif raw_type == "TIMESTAMP WITH TIME ZONE":
+            # an instant: the calendar date in the UK at that instant (23:30 UTC on
+            # 30 June is 1 July in BST), whatever the time zone it was written in
+            value = f"CAST(timezone({quote_literal(UK_TIME_ZONE)}, {col}) AS DATE)"
         elif raw_type.startswith("TIMESTAMP"):
             value = f"CAST({col} AS DATE)"
         else:
             fmts = "[" + ", ".join(quote_literal(f) for f in DATE_FORMATS) + "]"
-            value = f"CAST(try_strptime({text}, {fmts}) AS DATE)"
+            whole = f"regexp_replace({text}, {quote_literal(_FRACTION)}, '\\1')"
+            value = f"CAST(try_strptime({whole}, {fmts}) AS DATE)"
         return (f"CASE WHEN {value} BETWEEN DATE '{EARLIEST_DATE}' AND DATE '{LATEST_DATE}' "
                 f"THEN {value} END")
     if t in ("number", "int"):
         if raw_type in _INTEGER_TYPES or raw_type in _REAL_TYPES or _is_decimal(raw_type):
             value = f"CAST({col} AS DOUBLE)"
         else:
-            value = f"try_cast({text} AS DOUBLE)"
+            value = (f"CASE WHEN regexp_full_match({text}, {quote_literal(PLAIN_NUMBER)}) "
+                     f"THEN try_cast({text} AS DOUBLE) END")
         finite = f"CASE WHEN isfinite({value}) THEN {value} END"
         if t == "number":
             return finite
@@ -139,7 +163,7 @@ def expectation(column: Column) -> str:
     if t == "int":
         return "a whole number" + _bounds(column)
     if t == "number":
-        return "a number" + _bounds(column)
+        return "a number written plainly (such as 12 or 2.5)" + _bounds(column)
     if t == "bool":
         return "true or false (also yes/no, y/n, 1/0)"
     if t == "icd10":

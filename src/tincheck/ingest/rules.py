@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..instruments import INSTRUMENTS, ITEM_CODES
 from ..pseudonymise import mask
 from ..schema import SOURCE_ROW, Column, Table
-from .findings import MAX_SHOWN, Example, Finding
+from .findings import MAX_SHOWN, Example, Finding, printable
 from .parse import expectation, null_sql, parse_sql, quote_ident, quote_literal, text_sql
 from .sources import RawTable
 
@@ -61,7 +61,8 @@ def run_checks(con, checks: list[Check]) -> list[Finding]:
         found = by_check[i]
         examples = tuple(
             Example(None if row is None else int(row),
-                    None if value is None else (WITHHELD if check.withheld else mask(value)))
+                    None if value is None
+                    else (WITHHELD if check.withheld else printable(mask(value))))
             for row, value, _ in found)
         findings.append(Finding(check.severity, check.rule, check.file, check.column,
                                 check.expected, int(found[0][2]), examples))
@@ -187,13 +188,41 @@ def build_canonical(con, raw: RawTable | None, table: Table) -> None:
 
 # ------------------------------------------------------------------ table rules
 
+def _tables_with_keys(con, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The (table, key column) pairs whose table has at least one key value."""
+    if not keys:
+        return set()
+    ordered = sorted(keys)
+    counts = con.execute(" UNION ALL ".join(
+        f"SELECT {i} AS k, count({column}) AS n FROM {table}"
+        for i, (table, column) in enumerate(ordered))).fetchall()
+    return {ordered[k] for k, n in counts if n}
+
+
+def _orphans(con, file: str, child: str, fk: str, parent_file: str, read: bool) -> Finding:
+    """One line for every row of ``child`` whose key points into an unusable table.
+
+    An error when the parent was read but holds no keys (every such row dangles); a
+    warning when it could not be read (the rows were not checked: its error says why).
+    """
+    n = con.execute(f"SELECT count({fk}) FROM {child}").fetchone()[0]
+    why = "has no rows with a key" if read else "could not be read"
+    return Finding("error" if read else "warning", "parent_unusable", file, fk,
+                   f"a {fk} that is in {parent_file}; {n} row(s) of {file} were not "
+                   f"checked against it, because {parent_file} {why} (see its error)",
+                   count=1 if n else 0, examples=(Example(None),))
+
+
 def table_findings(con, files: dict[str, str], supplied: set[str],
-                   today: _dt.date | None = None) -> list[Finding]:
+                   today: _dt.date | None = None,
+                   failed: dict[str, str] | None = None) -> list[Finding]:
     """Rules across rows and tables, on the canonical tables.
 
     ``files`` maps table name → file name (for messages); ``supplied`` is the set of
-    tables that came from a file.
+    tables that came from a file; ``failed`` maps table name → file name for files
+    found but not read (unreadable, or with structure errors).
     """
+    failed = failed or {}
     today = today or _dt.date.today()
     out: list[Finding] = []
     checks: list[Check] = []
@@ -221,15 +250,23 @@ def table_findings(con, files: dict[str, str], supplied: set[str],
              ("measures", "referral_id", "referrals", "referral_id"),
              ("measures", "appointment_id", "appointments", "appointment_id"),
              ("interviews", "referral_id", "referrals", "referral_id")]
-    if "therapists" in supplied:
+    if "therapists" in supplied or "therapists" in failed:
         links.append(("appointments", "therapist_id", "therapists", "therapist_id"))
+    keyed = _tables_with_keys(con, {(parent, pk) for _, _, parent, pk in links})
     for child, fk, parent, pk in links:
-        if child in supplied and parent in files:
+        if child not in supplied:
+            continue
+        if parent in files and (parent, pk) in keyed:
             add("error", "foreign_key", files[child], fk,
                 f"a {fk} that is in {files[parent]}",
                 f"SELECT c.source_row, NULL AS value FROM {child} c "
                 f"ANTI JOIN {parent} p ON c.{fk} = p.{pk} WHERE c.{fk} IS NOT NULL",
                 withheld=True)
+        elif parent in files or parent in failed:
+            # the parent is unusable (unreadable, empty or without its key column): its
+            # own error comes first, and the rows it orphans are one line, not thousands
+            out.append(_orphans(con, files[child], child, fk, failed.get(parent)
+                                or files[parent], parent in files))
     if "measures" in supplied:
         add("error", "appointment_of_other_referral", mea, "appointment_id",
             "an appointment of the same referral as the score",
@@ -247,6 +284,13 @@ def table_findings(con, files: dict[str, str], supplied: set[str],
             + ")",
             f"SELECT source_row, instrument || ' ' || CAST(score AS VARCHAR) AS value "
             f"FROM measures WHERE CASE instrument {ranges} ELSE FALSE END")
+        wholes = ", ".join(quote_literal(i.code) for i in INSTRUMENTS.values() if i.whole)
+        fractional = ", ".join(i.code for i in INSTRUMENTS.values() if not i.whole)
+        add("error", "fractional_score", mea, "score",
+            "a whole-number total: the instrument's items are scored in whole numbers "
+            f"(only {fractional}, a mean of items, has fractions)",
+            f"SELECT source_row, instrument || ' ' || CAST(score AS VARCHAR) AS value "
+            f"FROM measures WHERE instrument IN ({wholes}) AND score <> floor(score)")
     add("error", "ended_before_received", ref, "ended_date",
         "an ended_date on or after received_date",
         "SELECT source_row, CAST(ended_date AS VARCHAR) || ' < ' || "
@@ -301,7 +345,8 @@ def table_findings(con, files: dict[str, str], supplied: set[str],
 # Columns that must be the same on every row of one interview (one row per disorder).
 INTERVIEW_CONSTANTS = ("referral_id", "timepoint", "date", "assessor_id", "instrument",
                        "assessor_independent", "assessor_blind", "retrospective",
-                       "months_after_end", "usual_self_pct")
+                       "months_after_end", "usual_self_pct", "second_rating", "unblinded")
+PRIMARY = "NOT coalesce(second_rating, FALSE)"
 TIMEPOINT_ORDER = "CASE timepoint WHEN 'baseline' THEN 0 WHEN 'end' THEN 1 ELSE 2 END"
 
 
@@ -328,6 +373,29 @@ def interview_checks(file: str) -> list[Check]:
         "SELECT source_row, disorder AS value FROM (SELECT source_row, disorder, "
         "row_number() OVER (PARTITION BY interview_id, disorder ORDER BY source_row) AS k "
         "FROM interviews) WHERE k > 1"))
+    # one rating per referral, time point and disorder counts; more must be marked
+    # as second ratings (kept for inter-rater agreement, left out of every outcome),
+    # or which one counts would be an arbitrary choice
+    checks.append(Check(
+        "error", "interview_repeated", file, "disorder",
+        "one interview rating this disorder for this referral and time point; another "
+        "interview already rates it (its row is shown). Mark a second rater's interview "
+        "with second_rating = true",
+        "SELECT source_row, timepoint || ' ' || disorder || ' (as row ' || "
+        "CAST(first_row AS VARCHAR) || ')' AS value FROM (SELECT source_row, timepoint, "
+        "disorder, interview_id, first_value(interview_id) OVER w AS first_id, "
+        "first_value(source_row) OVER w AS first_row FROM interviews "
+        f"WHERE {PRIMARY} AND referral_id IS NOT NULL AND timepoint IS NOT NULL AND "
+        "disorder IS NOT NULL WINDOW w AS (PARTITION BY referral_id, timepoint, disorder "
+        "ORDER BY source_row)) WHERE interview_id <> first_id"))
+    checks.append(Check(
+        "error", "second_rating_alone", file, "second_rating",
+        "a second rating of a disorder that an interview not marked second_rating rates "
+        "for the same referral and time point; there is none",
+        "SELECT s.source_row, s.timepoint || ' ' || s.disorder AS value FROM interviews s "
+        f"ANTI JOIN (SELECT referral_id, timepoint, disorder FROM interviews WHERE {PRIMARY}"
+        ") p ON s.referral_id = p.referral_id AND s.timepoint = p.timepoint AND "
+        "s.disorder = p.disorder WHERE coalesce(s.second_rating, FALSE)"))
     checks.append(Check(
         "error", "interview_order", file, "date",
         "baseline on or before end, and end on or before follow-up, for one referral",

@@ -17,6 +17,7 @@ import ibis
 import ibis.expr.types as ir
 
 from .. import codes
+from ..errors import SettingError
 from ..instruments import (ADSM, DEPRESSION_MEASURE, FALLBACK_ANXIETY_MEASURE, INSTRUMENTS)
 from ..schema import SOURCE_ROW, ibis_tables
 
@@ -28,19 +29,30 @@ class Period:
     start: _dt.date | None = None
     end: _dt.date | None = None
 
+    def __post_init__(self):
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise SettingError("period", f"{self.start.isoformat()}:{self.end.isoformat()}",
+                               "the end is before the start (START:END, both inclusive)")
+
     @classmethod
     def parse(cls, text: str | None) -> Period:
-        """``"2023-04-01:2024-03-31"`` (either side may be empty) → Period."""
+        """``"2023-04-01:2024-03-31"`` (either side may be empty) → Period.
+
+        Raises :class:`~tincheck.errors.SettingError` for text that is not START:END
+        with ISO dates, and for an end before the start.
+        """
         if not text:
             return cls()
         start, sep, end = text.partition(":")
         if not sep:
-            raise ValueError(f"period {text!r}: expected START:END, e.g. 2023-04-01:2024-03-31")
+            raise SettingError("period", text, "expected START:END, e.g. "
+                               "2023-04-01:2024-03-31")
         try:
-            return cls(_dt.date.fromisoformat(start) if start else None,
-                       _dt.date.fromisoformat(end) if end else None)
+            start_date = _dt.date.fromisoformat(start.strip()) if start.strip() else None
+            end_date = _dt.date.fromisoformat(end.strip()) if end.strip() else None
         except ValueError:
-            raise ValueError(f"period {text!r}: dates must be YYYY-MM-DD") from None
+            raise SettingError("period", text, "dates must be YYYY-MM-DD") from None
+        return cls(start_date, end_date)
 
     def as_dict(self) -> dict:
         return {"start": self.start and self.start.isoformat(),

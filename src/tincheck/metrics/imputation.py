@@ -6,6 +6,9 @@ cases without two scores on the measure; they (and any missing first score or ag
 are imputed by chained equations with predictive mean matching from first scores,
 treatment contacts, age, sex, problem descriptor group and service; m = 20 by
 default; the m recovery proportions are pooled by Rubin's rules on the logit scale.
+A covariate with fewer than two observed values (an optional column the data lacks,
+such as age) or with one value only is left out of the model, and the result says so
+(``dropped_covariates``, and a note).
 Anxiety scores enter as a ratio to their instrument's caseness cut-off so that
 different anxiety-disorder-specific measures share one scale.
 
@@ -91,20 +94,64 @@ def impute_recovery(cases: pd.DataFrame, m: int = DEFAULT_M, seed: int = DEFAULT
                        "Rubin's rules on the logit scale"}
     if n == 0:
         return Result(metric_id, "statistic", None, n=0, note="no cases", extra=extra)
-    columns = [c for c in IMPUTE if cases[c].isna().any()]
     observed = cases[["phq_last", "anx_last"]].notna().all(axis=1).sum()
     if observed < 2:
         return Result(metric_id, "statistic", None, n=n, extra=extra,
                       note="fewer than two cases with both last scores observed")
-    predictors = [p for p in PREDICTORS if cases[p].nunique(dropna=False) > 1]
-    predictors += [c for c in IMPUTE if c not in columns]
+    dropped = unusable_covariates(cases)
+    usable = [c for c in IMPUTE if c not in dropped]
+    columns = [c for c in usable if cases[c].isna().any()]
+    predictors = [p for p in PREDICTORS if p not in dropped]
+    predictors += [c for c in usable if c not in columns]
     frames = impute_pmm(cases, columns, predictors, m=m, seed=seed) if columns else \
         [cases, cases]
     pooled = pooled_proportion(frames, recovered)
-    extra.update(scale=pooled.scale, imputed_columns=columns)
+    extra.update(scale=pooled.scale, imputed_columns=columns, dropped_covariates=dropped)
+    notes = [pooled.note] if pooled.note else []
+    if set(dropped) & set(COVARIATE_NAMES):
+        notes.append("imputed without " + ", ".join(
+            f"{COVARIATE_NAMES[c]} ({why})" for c, why in dropped.items()
+            if c in COVARIATE_NAMES))
     return Result(metric_id, "statistic", float(pooled.estimate), n=n,
                   ci_low=float(pooled.ci_low), ci_high=float(pooled.ci_high),
-                  note=pooled.note or None, extra=extra)
+                  note="; ".join(notes) or None, extra=extra)
+
+
+# The covariates whose absence is worth a note (a service with one service_id, or a
+# first PHQ-9 that every case has, is ordinary)
+COVARIATE_NAMES = {"age": "age", "sex": "sex", "problem": "problem descriptor",
+                   "anx_first": "first anxiety score"}
+
+
+def unusable_covariates(cases: pd.DataFrame) -> dict[str, str]:
+    """Covariates the imputation model leaves out, with the reason: a covariate with
+    fewer than two observed values among the cases (an optional column such as age
+    that the data lacks), or with one value only (a categorical predictor such as
+    sex that is all 'unknown', or one service), carries no information.
+
+    The last scores (the outcomes) are never left out: without two observed pairs
+    the imputation is not run at all.
+
+    >>> frame = pd.DataFrame({"phq_first": [10.0, 12, 15], "phq_last": [5.0, None, 9],
+    ...     "anx_first": [1.2, 1.4, 1.1], "anx_last": [0.5, None, 0.9],
+    ...     "age": [None, None, None], "treatment_contacts": [3.0, 1, 6],
+    ...     "sex": ["female", "male", "female"], "problem": ["none"] * 3,
+    ...     "service": ["S1", "S1", "S2"]})
+    >>> unusable_covariates(frame)
+    {'age': 'no observed values', 'problem': 'one value only'}
+    """
+    dropped = {}
+    for column in (*IMPUTE, *PREDICTORS):
+        if column in ("phq_last", "anx_last"):
+            continue
+        values = cases[column]
+        observed = int(values.notna().sum())
+        if observed < 2:
+            dropped[column] = ("no observed values" if observed == 0 else
+                               "one observed value only")
+        elif values.nunique(dropna=True) < 2:
+            dropped[column] = "one value only"
+    return dropped
 
 
 def compute(backend, bases, context) -> tuple[dict, dict]:

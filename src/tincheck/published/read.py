@@ -13,9 +13,9 @@ variable_b, measure_name, measure_statistic, measure_time, value):
 
 Values are text in the published files and are parsed strictly: a number, ``*``
 (suppressed: a count under 5, never zero), or empty / ``NULL`` / ``NA`` (not
-published). Anything else stops the read with a :class:`PublishedDataError` naming the
-file, row, column, value and what was expected. Large files stay in DuckDB: only the
-filtered rows an analysis asks for reach pandas.
+published); a count is never negative. Anything else stops the read with a
+:class:`PublishedDataError` naming the file, row, column, value and what was expected.
+Large files stay in DuckDB: only the filtered rows an analysis asks for reach pandas.
 """
 
 from __future__ import annotations
@@ -218,7 +218,10 @@ def _files(paths) -> list[Path]:
 
 
 def _quote(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+    """``path`` as a SQL literal DuckDB's readers take literally: ``*``, ``?`` and ``[``
+    would otherwise be a pattern matching other files (``[*]`` matches only ``*``)."""
+    text = "".join(f"[{ch}]" if ch in "*?[" else ch for ch in str(path))
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _columns(con, source: str) -> list[str]:
@@ -345,7 +348,8 @@ def _read(paths, kind: str, period: str | None = None) -> PublishedTable:
 
 
 def _check_values(table: PublishedTable, files: list[Path]) -> None:
-    """Stop at the first value that is not a number, '*' or a not-published token."""
+    """Stop at the first value that is not a number, '*' or a not-published token, and
+    at the first negative count."""
     tokens = ", ".join(f"'{t}'" for t in MISSING_TOKENS + (SUPPRESSED,))
     try:
         bad = table.con.sql(
@@ -353,6 +357,11 @@ def _check_values(table: PublishedTable, files: list[Path]) -> None:
             f"reporting_period FROM {table.view} WHERE value IS NOT NULL AND "
             f"trim(value) NOT IN ({tokens}) AND NOT regexp_full_match(trim(value), "
             f"'{NUMBER}') LIMIT 1").fetchone()
+        negative = table.con.sql(
+            f"SELECT _file, measure_name, measure_statistic, measure_time, value "
+            f"FROM {table.view} WHERE lower(measure_statistic) = 'count' AND "
+            f"regexp_full_match(trim(value), '{NUMBER}') AND "
+            f"CAST(trim(value) AS DOUBLE) < 0 LIMIT 1").fetchone()
         period = table.con.sql(
             f"SELECT _file, reporting_period FROM {table.view} WHERE reporting_period "
             "IS NULL OR NOT regexp_full_match(reporting_period, '20[0-9][0-9]-[0-9][0-9]')"
@@ -363,6 +372,10 @@ def _check_values(table: PublishedTable, files: list[Path]) -> None:
     if bad is not None:
         file, name, stat, time, value, _ = bad
         raise _locate(Path(file), value, table.layout, name, stat)
+    if negative is not None:
+        file, name, stat, time, value = negative
+        raise _locate(Path(file), value, table.layout, name, stat,
+                      expected="a count of 0 or more (a count cannot be negative)")
     if period is not None:
         raise _locate(Path(period[0]), period[1], table.layout, column="reporting_period",
                       expected="a reporting year such as 2022-23")

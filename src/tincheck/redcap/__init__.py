@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..ingest.findings import ValidationReport
+from ..safecsv import write_csv
 from .convert import COLUMNS, convert_export, empty_interviews
 from .export import read_export
 from .mapping import Mapping, read_mapping
@@ -86,7 +87,9 @@ def convert_redcap(export_path: str | Path, mapping_path: str | Path,
 def write_interviews(rows: pd.DataFrame, path: str | Path) -> Path:
     """Write an interviews table as ``interviews.csv`` of the data model.
 
-    Dates as YYYY-MM-DD, yes/no columns as true/false, empty cells for missing values.
+    Dates as YYYY-MM-DD, yes/no columns as true/false, empty cells for missing values;
+    written by :mod:`tincheck.safecsv` (a value beginning with ``=``, ``+``, ``-`` or
+    ``@`` is written after a single quote, which ``tincheck audit`` drops again).
     """
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     out = frame.reindex(columns=COLUMNS).astype(object)
@@ -96,10 +99,12 @@ def write_interviews(rows: pd.DataFrame, path: str | Path) -> Path:
         out[name] = out[name].map(lambda v: "" if pd.isna(v) else ("true" if v else "false"))
     for name in ("months_after_end", "usual_self_pct"):
         out[name] = out[name].map(lambda v: "" if pd.isna(v) else format(float(v), ".15g"))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(path, index=False, lineterminator="\n", na_rep="")
-    return path
+    columns = {name: [None if _missing(v) else str(v) for v in out[name]] for name in COLUMNS}
+    return write_csv(Path(path), columns, COLUMNS, eol="\n")
+
+
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
 def example_paths() -> tuple[Path, Path]:

@@ -195,8 +195,8 @@ def value_html(m: dict) -> str:
     text = value_text(m)
     if text == "*":
         return count_html(None)
-    if m.get("kind") == "count":
-        return count_html(m.get("value"))
+    if m.get("kind") == "count":  # a count withheld (not computed) is not a suppressed one
+        return count_html(m.get("value"), bool(m.get("suppressed")))
     return html.escape(text, quote=True)
 
 

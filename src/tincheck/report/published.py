@@ -14,6 +14,7 @@ from ..jsonable import jsonable
 from ..published.analysis import PublishedAudit
 from ..published.evidence import WAKEFIELD_SOURCE
 from ..published.proms import ci_tag
+from ..outputs import write_text
 from ..rates import RATES
 from . import published_charts as charts
 from .format import missing, percent_figure, rounded
@@ -415,9 +416,7 @@ def to_json(audit: PublishedAudit) -> dict:
 def write_report(audit: PublishedAudit, out_dir) -> tuple[Path, Path]:
     """Write ``report.html`` and ``report.json`` into ``out_dir`` (created if needed)."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    html_path, json_path = out / "report.html", out / "report.json"
-    html_path.write_text(render_html(audit), encoding="utf-8")
-    json_path.write_text(json.dumps(to_json(audit), indent=1, ensure_ascii=False),
-                         encoding="utf-8")
+    html_path = write_text(out / "report.html", render_html(audit))
+    json_path = write_text(out / "report.json",
+                           json.dumps(to_json(audit), indent=1, ensure_ascii=False))
     return html_path, json_path

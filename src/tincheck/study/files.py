@@ -3,41 +3,39 @@
 sample.csv and schedule.csv follow the contract with ``tincheck assess load-sample``
 (docs/study.md): UTF-8, a header row, commas, ``\\n`` line endings, rows in study_id
 order, ISO dates, blank for missing. A cell that would begin with ``=``, ``+``,
-``-``, ``@``, a tab or a carriage return is written with a leading apostrophe (the
-spreadsheet escape), so no cell can run as a formula; readers strip one leading
-apostrophe. frame.csv holds stratum sizes under disclosure control (unless turned
+``-``, ``@``, a tab or a carriage return is written with a leading apostrophe and
+quoted (:mod:`tincheck.safecsv`, OWASP's advice), so no cell can run as a formula;
+readers strip one leading apostrophe before such a character. frame.csv holds stratum sizes under disclosure control (unless turned
 off: counts under 5 blank with ``suppressed`` true, others rounded to 5);
 protocol.html is rendered from the disclosure-controlled document.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
-import io
 from pathlib import Path
 
 import pandas as pd
 
+from ..outputs import write_text
 from ..report.protocol import render_protocol
+from ..safecsv import csv_bytes
 from .sample import StudySample
 from .schedule import COLUMNS as SCHEDULE_COLUMNS
 
 SAMPLE_COLUMNS = ("study_id", "referral_id", "stratum", "selection", "reserve_rank")
 FRAME_COLUMNS = ("stratum", "frame_n", "sample_n", "reserve_n", "sampling_fraction",
                  "suppressed")
-RISKY = ("=", "+", "-", "@", "\t", "\r")
+def cell(value) -> str | None:
+    """A value as CSV text, before the CSV writer neutralises formula triggers: None
+    when missing, ISO dates, true/false, floats to 4 significant figures.
 
-
-def cell(value) -> str:
-    """A value as CSV text: blank when missing, ISO dates, formula characters escaped.
-
-    >>> cell("=1+1"), cell(None), cell(_dt.date(2025, 1, 31)), cell(3)
-    ("'=1+1", '', '2025-01-31', '3')
+    >>> cell("=1+1"), cell(None), cell(_dt.date(2025, 1, 31)), cell(3), cell(0.123456)
+    ('=1+1', None, '2025-01-31', '3', '0.1235')
     """
     if value is None or value is pd.NA or value is pd.NaT or (
             isinstance(value, float) and value != value):
-        return ""
+        return None
     if isinstance(value, (pd.Timestamp, _dt.datetime)):
         value = value.date()
     if isinstance(value, _dt.date):
@@ -46,18 +44,22 @@ def cell(value) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:.4g}"
-    text = str(value)
-    return "'" + text if text.startswith(RISKY) else text
+    return str(value)
 
 
 def csv_text(header, rows) -> str:
-    """CSV text with ``\\n`` line endings (the same bytes for the same rows)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([cell(v) for v in row])
-    return out.getvalue()
+    """CSV text with ``\\n`` line endings (the same bytes for the same rows), written by
+    tincheck's one CSV writer (:mod:`tincheck.safecsv`: a cell beginning with a formula
+    trigger is neutralised).
+
+    >>> print(csv_text(["id", "n"], [["=1+1", 2], ["S02", None]]), end="")
+    id,n
+    "'=1+1",2
+    S02,
+    """
+    rows = [[cell(v) for v in row] for row in rows]
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(header)}
+    return csv_bytes(columns, list(header), eol="\n").decode("utf-8")
 
 
 def sample_csv(study: StudySample) -> str:
@@ -92,10 +94,4 @@ def write_study(study: StudySample, out: str | Path) -> dict[str, Path]:
              "schedule": ("schedule.csv", schedule_csv(study)),
              "frame": ("frame.csv", frame_csv(doc)),
              "protocol": ("protocol.html", render_protocol(doc))}
-    paths = {}
-    for kind, (name, text) in texts.items():
-        path = out / name
-        with path.open("w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        paths[kind] = path
-    return paths
+    return {kind: write_text(out / name, text) for kind, (name, text) in texts.items()}

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .. import codes
 from ..ingest.dataset import MANIFEST
 from ..ingest.sources import table_of
+from ..safecsv import CsvWriter
 from ..instruments import INSTRUMENTS
 from ..schema import TABLES
 from .parameters import SynthConfigError
@@ -105,13 +105,12 @@ class TableWriter:
                 self._writer = pq.ParquetWriter(self.path, table.schema, use_dictionary=rich,
                                                 write_statistics=rich, **PARQUET_OPTIONS)
             else:
-                self._writer = pacsv.CSVWriter(
-                    self.path, table.schema,
-                    write_options=pacsv.WriteOptions(quoting_style="needed"))
+                # the one CSV writer of tincheck (quoting, CSV-injection defence)
+                self._writer = CsvWriter(self.path, table.schema.names, eol="\n")
         if self.fmt == "parquet":
             self._writer.write_table(table, row_group_size=max(1, table.num_rows))
         else:
-            self._writer.write_table(table)
+            self._writer.write(table)
         self.rows += table.num_rows
 
     def close(self) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from ... import __version__
+from ...outputs import check_file, check_folder, write_text
 from ..page import Page
 from . import compared, interviews, outcomes, service
 from .definitions import definitions, header
@@ -67,22 +68,33 @@ def write_report(audit, out: str | Path, json_path: str | Path | None = None,
 
     ``audit`` is a :class:`tincheck.Audit`; all three files are rendered from its
     ``to_json()`` document, with disclosure control as the audit was set. Returns
-    the paths written, by kind (``html``, ``json``, ``csv``).
+    the paths written, by kind (``html``, ``json``, ``csv``). Each file is written
+    whole or not at all; a path that cannot be written raises
+    :class:`tincheck.errors.OutputError` (checked first by :func:`check_outputs`).
     """
     step = progress or (lambda _: None)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    check_outputs(out, json_path)
     doc = audit.to_json()
     step("writing report.json and metrics.csv")
     json_file = Path(json_path) if json_path else out / "report.json"
-    json_file.parent.mkdir(parents=True, exist_ok=True)
-    json_file.write_text(json.dumps(doc, indent=2, allow_nan=False), encoding="utf-8")
-    csv_file = out / "metrics.csv"
-    csv_file.write_text(metrics_csv(doc), encoding="utf-8", newline="")
+    write_text(json_file, json.dumps(doc, indent=2, allow_nan=False))
+    csv_file = write_text(out / "metrics.csv", metrics_csv(doc))
     step("drawing the charts and writing report.html")
-    html_file = out / "report.html"
-    html_file.write_text(render_html(doc), encoding="utf-8")
+    html_file = write_text(out / "report.html", render_html(doc))
     return {"html": html_file, "json": json_file, "csv": csv_file}
 
 
-__all__ = ["SECTIONS", "metrics_csv", "render_html", "write_report"]
+def check_outputs(out: str | Path, json_path: str | Path | None = None, *,
+                  out_option: str | None = None, json_option: str | None = None) -> None:
+    """Check, before an audit starts, that :func:`write_report` can write its files:
+    ``out`` a folder (or one that can be made) and each file writable. Raises
+    :class:`tincheck.errors.OutputError`, naming the option when one is given (the
+    command line gives ``--out`` and ``--json``)."""
+    files = ("report.html", "metrics.csv") + (() if json_path else ("report.json",))
+    check_folder(out, files, option=out_option)
+    if json_path:
+        check_file(json_path, option=json_option)
+
+
+__all__ = ["SECTIONS", "check_outputs", "metrics_csv", "render_html", "write_report"]

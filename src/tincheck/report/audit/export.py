@@ -3,16 +3,16 @@
 Columns: id, label, kind, value, ci_low, ci_high, numerator, denominator, n,
 suppressed, definition, source. Values are as the document has them (disclosure
 control applied); tables are listed with their definition and no value (their rows
-are in report.json).
+are in report.json). Written by :mod:`tincheck.safecsv`, so a cell that begins with
+``=``, ``+``, ``-`` or ``@`` (a negative interval bound) is written after a single
+quote (``"'-0.12"``), as OWASP advises against CSV injection.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-
 from ...metrics import REGISTRY
 from ...metrics.registry import sort_key
+from ...safecsv import csv_bytes
 from ..format import csv_value
 
 COLUMNS = ("id", "label", "kind", "value", "ci_low", "ci_high", "numerator", "denominator",
@@ -27,16 +27,14 @@ def metrics_csv(doc: dict) -> str:
     >>> metrics_csv(doc).splitlines()[1]
     'itt.cases,Cases,count,25,,,,,,false,C,tincheck'
     """
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    rows = []
     for metric_id in sorted(doc["metrics"], key=sort_key):
         m = doc["metrics"][metric_id]
-        writer.writerow([csv_value(metric_id if key == "id" else m.get(key))
-                         for key in COLUMNS])
+        rows.append([csv_value(metric_id if key == "id" else m.get(key)) for key in COLUMNS])
     for table_id in sorted(doc.get("tables", {}), key=sort_key):
         metric = REGISTRY.get(table_id)
-        writer.writerow([table_id, metric.label if metric else "", "table", "", "", "", "",
-                         "", "", "", metric.definition if metric else "",
-                         metric.source if metric else ""])
-    return out.getvalue()
+        rows.append([table_id, metric.label if metric else None, "table", None, None, None,
+                     None, None, None, None, metric.definition if metric else None,
+                     metric.source if metric else None])
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(COLUMNS)}
+    return csv_bytes(columns, COLUMNS).decode("utf-8")

@@ -49,6 +49,19 @@ def _row(doc: Doc, metric_id: str, label: str, series: str, none: str = "not ava
                _figure_text(m, none), series)
 
 
+COVARIATES = {"phq_first": "first PHQ-9", "anx_first": "first anxiety score", "age": "age",
+              "treatment_contacts": "treatment contacts", "sex": "sex",
+              "problem": "problem descriptor", "service": "service"}
+
+
+def _left_out(dropped: dict) -> str:
+    """'; left out of the model: age (no observed values)', or '' when none was."""
+    if not dropped:
+        return ""
+    return "; left out of the model: " + ", ".join(
+        f"{COVARIATES.get(c, c)} ({why})" for c, why in dropped.items())
+
+
 def _say(m: dict) -> str:
     """A figure inside a sentence."""
     if m.get("suppressed"):
@@ -70,6 +83,11 @@ def headline(doc: Doc) -> list[str]:
     if doc.settings.get("assessors") == "any":
         blocks.append(banner(ANY_ASSESSOR_WARNING, alert=True))
     blocks.append(paragraph(_headline_sentence(doc), "summary"))
+    if doc.doc.get("not_computed"):
+        count = len(doc.doc["not_computed"])
+        blocks.append(f'<p class="note">Optional data is absent, so not every figure was '
+                      f'computed ({count} part{"s" if count > 1 else ""} of the audit): '
+                      f'<a href="#not-computed">what, and why</a>.</p>')
     none = NO_DATA if not has_interviews(doc) else "not available"
     on_page = [h for h in HEADLINE if h.on_page]
     tin = [_card(doc, h.metric_id, h.card_label, h.over) for h in on_page if h.official]
@@ -238,7 +256,8 @@ def missing_data(doc: Doc) -> list[str]:
         blocks.append(paragraph(
             f"Multiple imputation: {mi.get('method', '')}; m = {mi.get('m')} imputations, "
             f"seed {mi.get('seed')}; imputed columns: "
-            f"{', '.join(mi.get('imputed_columns') or []) or 'none'}.", "note"))
+            f"{', '.join(mi.get('imputed_columns') or []) or 'none'}"
+            f"{_left_out(mi.get('dropped_covariates') or {})}.", "note"))
         blocks.append(f'<p class="note">Last scores imputed: '
                       f'{count_html(mi.get("missing_last_scores"))} over '
                       f'{count_html(mi.get("cases"))} cases.</p>')

@@ -5,6 +5,7 @@ costs, and the quality of the data.
 from __future__ import annotations
 
 from ...codes import THERAPY_TYPE
+from ...metrics.needs import sentence
 from ..format import (DASH, count_html, count_text, missing, money, num, pct, pct_interval,
                       value_text)
 from ..page import bullet_list, empty, esc, figure, html_table, paragraph
@@ -135,15 +136,36 @@ def value(doc: Doc) -> list[str]:
     ]
 
 
-# ------------------------------------------------------------------ 12. data quality
+# ------------------------------------------------------------------ 14. data quality
 
 def data_quality(doc: Doc) -> list[str]:
     supplied = ", ".join(doc.data.get("tables_supplied") or []) or "none"
     blocks = [paragraph(f"The data passed every validation rule of the data model (an audit "
                         f"stops on any error). Tables supplied: {supplied}.")]
+    blocks += not_computed(doc)
     warnings = doc.doc.get("warnings") or []
     if warnings:
         blocks.append(f"<h3>Warnings ({len(warnings)})</h3>" + bullet_list(warnings))
     else:
         blocks.append(paragraph("No validation warnings.", "empty"))
+    return blocks
+
+
+def not_computed(doc: Doc) -> list[str]:
+    """What absent optional data left out of the audit, and why (report.json
+    ``not_computed``), and which optional tables and columns were absent."""
+    entries = doc.doc.get("not_computed") or []
+    absent = doc.data.get("optional_absent") or {}
+    if not entries and not absent:
+        return [paragraph("Every optional table and column of the data model was supplied "
+                          "with values.", "empty")]
+    blocks = [f'<h3 id="not-computed">Not computed ({len(entries)})</h3>']
+    if entries:
+        blocks.append(bullet_list([sentence(e) for e in entries]))
+    else:
+        blocks.append(paragraph("Nothing: the optional data that is absent is not used by "
+                                "this audit.", "empty"))
+    if absent:
+        blocks.append(paragraph("Optional data absent: " + "; ".join(
+            f"{item} ({how})" for item, how in absent.items()) + "."))
     return blocks
