@@ -45,8 +45,10 @@ def test_one_service_and_no_therapist_say_what_was_not_computed(tmp_path):
     doc = cohort.audit(imputations=0, disclosure_control=True).to_json()
     found = {i: text(b) for i, _, b in sections(render_html(doc))}
     assert "The data hold one service" in found["services"]
-    assert "therapist_id" in found["therapists"]
-    assert "No therapists table was supplied" in found["therapists"]
+    assert ("Therapist effects are not computed: the therapist_id column of "
+            "appointments.csv is empty.") in found["therapists"]
+    assert ("Competence ratings against outcomes are not computed: no therapists file was "
+            "supplied.") in found["therapists"]
 
 
 def test_the_plain_statement_follows_the_interaction_interval():

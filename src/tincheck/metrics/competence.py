@@ -94,7 +94,7 @@ def _rows(fit, terms, outcome, model, sample):
 def analyse(frame: pd.DataFrame, therapist_rows: int) -> dict:
     """The competence models (module docstring) from the per-referral frame."""
     if therapist_rows == 0:
-        return {"note": "No therapists table was supplied: competence ratings cannot be "
+        return {"note": "The therapists table has no rows: competence ratings cannot be "
                         "set against outcomes."}
     rated = frame.dropna(subset=list(RATINGS)) if not frame.empty else frame
     if rated.empty:

@@ -46,7 +46,8 @@ class Need:
 
 NEEDS: tuple[Need, ...] = (
     Need(("interviews",), "loss of diagnosis by independent interview, its agreement "
-         "with questionnaire recovery, and cost per loss of diagnosis",
+         "with questionnaire recovery, cost per loss of diagnosis, and the services "
+         "compared on loss of diagnosis",
          ("diagnostic.*", "agreement.*", "value.cost_per_lost_diagnosis")),
     Need(("costs",), "cost per outcome", ("value.*",)),
     Need(("referrals.ended_date",), "every figure over ended referrals (all but "
@@ -56,7 +57,7 @@ NEEDS: tuple[Need, ...] = (
          ("funnel.completed_as_planned", "funnel.dropped_out")),
     Need(("referrals.problem_descriptor",), "anxiety-disorder-specific measures (the "
          "anxiety outcome is GAD-7 for every referral) and the problem descriptor as a "
-         "covariate of multiple imputation"),
+         "covariate of multiple imputation and of the therapist models' case mix"),
     Need(("referrals.age",), "age as a covariate of multiple imputation, and the age row "
          "of the representativeness table"),
     Need(("referrals.sex",), "sex as a covariate of multiple imputation, and the row for "
@@ -66,6 +67,16 @@ NEEDS: tuple[Need, ...] = (
          ("delivery.low_intensity_only", "delivery.stepped_up")),
     Need(("appointments.intensity",), "the recorded step of care (each contact's step is "
          "taken from its therapy type)", present=("appointments.therapy_type",)),
+    Need(("appointments.therapist_id",), "therapist effects (the share of outcome "
+         "variance between therapists, each therapist's shrunken estimate) and competence "
+         "against outcomes: no contact can be attributed to a therapist",
+         ("therapists.*",)),
+    Need(("therapists",), "competence ratings against outcomes",
+         ("therapists.competence*",)),
+    *(Need((f"therapists.competence_{rating}",), f"competence ratings against outcomes "
+           f"(every model needs the {rating.replace('_', '-')} rating beside the other two)",
+           ("therapists.competence*",))
+      for rating in ("diagnosis_specific", "stage_specific", "generic")),
     Need(("appointments.therapy_type",), "therapy types (mostly self-help, the therapy "
          "mix); employment-support contacts cannot be told from treatment",
          ("delivery.guided_self_help", "delivery.by_therapy_type")),

@@ -291,7 +291,8 @@ def _icc(part: str, metric_id: str, what: str):
                  "pooled": info.get("pooled"),
                  "multiple_therapists": info.get("multiple_therapists")}
         if fit is None:
-            note = info.get("note") or info.get(f"{part}_note") or "not computed"
+            note = (info.get("note") or info.get(f"{part}_note")
+                    or "the therapist models were not run")
             return Result(metric_id, "statistic", None, note=note, extra=extra)
         extra.update(therapists=fit["therapists"], method=what,
                      typical=fit["typical"])

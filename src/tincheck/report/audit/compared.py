@@ -137,13 +137,22 @@ def therapists(doc: Doc) -> list[str]:
     change = doc.m("therapists.icc_phq9_change")
     blocks = []
     if missing(recovery.get("value")) and missing(change.get("value")):
-        blocks.append(empty(recovery.get("note") or change.get("note")
-                            or "Therapist effects are not computed."))
+        blocks.append(empty(_withheld("Therapist effects are",
+                                      recovery.get("note") or change.get("note"))))
     else:
         blocks += _effects(doc, recovery, change)
     blocks.append("<h3>Does competence matter?</h3>")
     blocks += competence(doc)
     return blocks
+
+
+def _withheld(subject: str, note: str | None) -> str:
+    """The one line for figures not computed: the model's own reason, or the absent
+    data that withheld them ("not computed: no therapists file was supplied")."""
+    prefix = "not computed: "
+    if note and note.startswith(prefix):
+        return f"{subject} not computed: {note[len(prefix):]}."
+    return note or f"{subject} not computed."
 
 
 def _icc_sentence(m: dict, what: str) -> str:
@@ -237,7 +246,8 @@ def competence(doc: Doc) -> list[str]:
     rows = doc.table("therapists.competence")
     ratings = doc.table("therapists.competence_ratings")
     if not rows:
-        return [empty(rated.get("note") or "Competence ratings are not analysed.")]
+        return [empty(_withheld("Competence ratings against outcomes are",
+                                rated.get("note")))]
     blocks = [paragraph(
         "The Competence Engine (Scott 2017) holds that diagnosis-specific, stage-specific "
         "and generic competences act together, so a null association between a single "
