@@ -152,6 +152,10 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
         raise SettingError("engine", engine, f"expected one of {', '.join(engines.ENGINES)}")
     if assessors not in ASSESSORS:
         raise SettingError("assessors", assessors, f"expected one of {', '.join(ASSESSORS)}")
+    if isinstance(therapist_min_cases, bool) or not isinstance(therapist_min_cases, int) \
+            or therapist_min_cases < 1:
+        raise SettingError("therapist_min_cases", therapist_min_cases,
+                           "expected a whole number of cases, 1 or more")
     period = period if isinstance(period, Period) else Period.parse(period)
     if isinstance(data_end, str):
         try:

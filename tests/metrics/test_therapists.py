@@ -66,8 +66,23 @@ def test_too_few_therapists_or_none_recorded_says_what_was_not_computed(cohort):
     note = a.results["therapists.icc_recovery"].note
     assert "fewer than 10 therapists" in note
     assert a.results["therapists.icc_recovery"].value is None
-    assert "No therapists table" in a.results["therapists.competence_rated"].note
-    assert any("No therapists table" in w for w in a.warnings)
+    # no therapists file: competence is withheld, and the audit lists it as not computed
+    assert a.results["therapists.competence_rated"].note == \
+        "not computed: no therapists file was supplied"
+    assert a.tables["therapists.competence"] == []
+    assert [e["what"] for e in a.not_computed if e["data"] == ["therapists"]] == [
+        "competence ratings against outcomes"]
+
+
+@pytest.mark.parametrize("value", [0, -3, 2.5, "10", True])
+def test_a_minimum_that_is_not_a_whole_number_of_cases_is_a_setting_error(value):
+    import tincheck
+    from tincheck.errors import SettingError
+
+    with pytest.raises(SettingError) as caught:
+        tincheck.audit(tincheck.example_path(), therapist_min_cases=value)
+    assert caught.value.option == "--therapist-min-cases"
+    assert "expected a whole number of cases, 1 or more" in str(caught.value)
 
 
 def test_no_therapist_recorded(cohort):
@@ -80,8 +95,10 @@ def test_no_therapist_recorded(cohort):
 # ------------------------------------------------------------------ known truth
 
 # 30,000 referrals, one service, 112 low- and 88 high-intensity staff (the default
-# ratio, which the generator's λ was calibrated on): sized to run in under a minute; benchmarks/therapists.py runs the full check (50,000
-# referrals, 200 therapists, five seeds) and docs/stats.md gives its figures.
+# ratio, which the generator's λ was calibrated on): sized to run in under a minute;
+# benchmarks/therapists.py runs the full check (50,000 referrals, 200 therapists, five
+# seeds) and docs/stats.md gives its figures.
+SEED = 2
 CONFIG = {"services": {"referrals_per_pwp": 267, "referrals_per_hi": 341},
           "therapists": {"competence_interaction": 0.2}}
 INTERACTION = "diagnosis_specific x stage_specific"
@@ -125,5 +142,3 @@ def test_known_icc_is_covered_and_the_interaction_found_only_when_present(
     found = lo > 0 or hi < 0
     assert found == (interaction > 0), (estimate, lo, hi, true["per_point"])
 
-
-SEED = 2
