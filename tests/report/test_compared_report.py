@@ -24,6 +24,10 @@ def test_services_section_draws_a_funnel_per_measure_and_ranks_the_gap(page):
     assert "Funnel plot: Official recovery rate" in body
     assert "Funnel plot: Recovery among everyone referred as a case" in body
     assert "With fewer than three services, overdispersion is not estimated." in text(body)
+    # no interviews: the measure is named, and why it is not compared
+    assert ("Lost index diagnoses at end (of those diagnosed at baseline) Not compared: "
+            "fewer than two services have anyone to count for this measure (nobody "
+            "diagnosed at baseline by an independent interview that counts).") in text(body)
     assert "Official recovery minus recovery among everyone referred as a case" in body
 
 

@@ -61,10 +61,14 @@ def services(doc: Doc) -> list[str]:
         "the limits is a question to ask, not a verdict.")]
     for measure, (label, _, _) in MEASURES.items():
         these = [r for r in rows if r["measure"] == measure]
+        blocks.append(f"<h3>{esc(label)}</h3>")
         if not these:
+            blocks.append(empty(
+                "Not compared: fewer than two services have anyone to count for this "
+                "measure" + (" (nobody diagnosed at baseline by an independent interview "
+                             "that counts)." if measure == "lost_diagnosis" else ".")))
             continue
         info = spread.get(measure, {})
-        blocks.append(f"<h3>{esc(label)}</h3>")
         blocks.append(paragraph(_spread_text(info)))
         blocks.append(figure(funnel_chart(label, info.get("target"), these,
                                           [c for c in curves if c["measure"] == measure]),
