@@ -142,3 +142,30 @@ def test_known_icc_is_covered_and_the_interaction_found_only_when_present(
     found = lo > 0 or hi < 0
     assert found == (interaction > 0), (estimate, lo, hi, true["per_point"])
 
+
+
+def test_absent_therapist_data_withholds_what_rests_on_it():
+    from tincheck.metrics.needs import unmet
+
+    competence_ids = ["therapists.competence", "therapists.competence_ratings",
+                      "therapists.competence_rated"]
+    # no therapist on any contact: every therapist figure, competence included
+    [entry] = unmet({"appointments.therapist_id": "no column"},
+                    {"appointments": "appointments.csv"})
+    assert entry["why"] == "appointments.csv has no therapist_id column"
+    assert sorted(entry["metrics"]) == sorted(
+        ["therapists.icc_recovery", "therapists.icc_phq9_change", "therapists.estimates",
+         *competence_ids])
+    # no therapists file: competence only (therapist effects need no ratings)
+    [entry] = unmet({"therapists": "no file"})
+    assert entry["why"] == "no therapists file was supplied"
+    assert sorted(entry["metrics"]) == sorted(competence_ids)
+    # one rating empty: competence, saying which rating; the whole table absent is one
+    # entry, not four
+    [entry] = unmet({"therapists.competence_generic": "empty"},
+                    {"therapists": "therapists.csv"})
+    assert entry["why"] == "the competence_generic column of therapists.csv is empty"
+    assert "generic rating" in entry["what"] and sorted(entry["metrics"]) == sorted(
+        competence_ids)
+    assert len(unmet({"therapists": "no file", "therapists.competence_generic": "no column"})
+               ) == 1
