@@ -37,20 +37,20 @@ browser:
 	else echo "chromium or poppler-utils missing: run 'sudo apt-get install chromium" \
 	  "chromium-driver poppler-utils' for the browser tests"; fi
 
-# The meta-analysis tests regenerate their metafor reference values with R
-# (tools/metafor_reference.R; Debian's r-base-core and r-cran-metafor, which brings
-# metadat). Installed here when missing, as root; elsewhere that test skips with the
-# reason, unless TINCHECK_REQUIRE_R=1.
+# The meta-analysis and therapist-effect tests regenerate their metafor and lme4
+# reference values with R (tools/metafor_reference.R, tools/lme4_reference.R; Debian's
+# r-base-core, r-cran-metafor, which brings metadat, and r-cran-lme4). Installed here
+# when missing, as root; elsewhere those tests skip with the reason, unless
+# TINCHECK_REQUIRE_R=1.
 r:
-	@if dpkg -s r-base-core r-cran-metafor >/dev/null 2>&1; then :; \
+	@if dpkg -s r-base-core r-cran-metafor r-cran-lme4 >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing r-base-core and r-cran-metafor (apt-get)"; \
+	  echo "installing r-base-core, r-cran-metafor and r-cran-lme4 (apt-get)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    --no-install-recommends r-base-core r-cran-metafor >/dev/null \
-	  || echo "could not install R: the metafor regeneration test will skip"; \
-	else echo "R missing: run 'sudo apt-get install r-base-core r-cran-metafor'" \
-	  "for the metafor regeneration test"; fi
-
+	    --no-install-recommends r-base-core r-cran-metafor r-cran-lme4 >/dev/null \
+	  || echo "could not install R: the R regeneration tests will skip"; \
+	else echo "R missing: run 'sudo apt-get install r-base-core r-cran-metafor" \
+	  "r-cran-lme4' for the R regeneration tests"; fi
 
 # The interview app's tests run on SQLite and on a throwaway PostgreSQL cluster (Debian's
 # postgresql; initdb and pg_ctl run as the postgres user). Installed here when missing,

@@ -30,11 +30,8 @@ from .ingest.folders import copy_example, drop_column, read_rows, write_rows
 
 OPTIONAL = optional_data()
 # optional columns whose absence changes nothing the audit reports
-UNUSED = {"referrals.ethnicity", "referrals.imd_decile",
-          "appointments.therapist_id", "appointments.duration_minutes",
-          "measures.appointment_id", "interviews.months_after_end", "therapists",
-          "therapists.role", "therapists.competence_diagnosis_specific",
-          "therapists.competence_stage_specific", "therapists.competence_generic"}
+UNUSED = {"referrals.ethnicity", "referrals.imd_decile", "appointments.duration_minutes",
+          "measures.appointment_id", "interviews.months_after_end", "therapists.role"}
 
 
 def without(target: Path, removed: dict[str, str]) -> Path:

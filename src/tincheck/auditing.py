@@ -115,7 +115,7 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
           usual_self_threshold: float = 90.0, imputations: int = 20,
           imputation_seed: int = 20260101, benchmarks: str | Path | None = None,
           dose_table: str | Path | None = None, step_table: str | Path | None = None,
-          spark_session=None, spark_master: str | None = None,
+          therapist_min_cases: int = 10, spark_session=None, spark_master: str | None = None,
           spark_staging: str | Path | None = None, key_file=None,
           memory_limit: str | None = None,
           progress: Callable[[str], None] | None = None) -> Audit:
@@ -142,6 +142,8 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
     dose_table, step_table : a service's own NICE dose and first-step tables (CSV files
         with the columns of ``tincheck/data/nice_dose.csv`` and ``nice_steps.csv``;
         ``docs/nice.md``) instead of tincheck's.
+    therapist_min_cases : finished cases a therapist needs to be shown on their own in
+        the therapist comparison (default 10); therapists with fewer are pooled.
     memory_limit : cap on DuckDB's memory when reading ``data`` from a folder, e.g.
         ``"3GB"`` (default ``TINCHECK_MEMORY_LIMIT`` or DuckDB's 80% of RAM); beyond
         it DuckDB spills to a private temporary folder.
@@ -155,6 +157,10 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
         raise SettingError("engine", engine, f"expected one of {', '.join(engines.ENGINES)}")
     if assessors not in ASSESSORS:
         raise SettingError("assessors", assessors, f"expected one of {', '.join(ASSESSORS)}")
+    if isinstance(therapist_min_cases, bool) or not isinstance(therapist_min_cases, int) \
+            or therapist_min_cases < 1:
+        raise SettingError("therapist_min_cases", therapist_min_cases,
+                           "expected a whole number of cases, 1 or more")
     period = period if isinstance(period, Period) else Period.parse(period)
     if isinstance(data_end, str):
         try:
@@ -180,7 +186,8 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
                                   any_assessor=assessors == "any",
                                   usual_self_threshold=usual_self_threshold,
                                   imputations=imputations, imputation_seed=imputation_seed,
-                                  benchmarks_file=benchmarks, nice=nice, progress=step)
+                                  benchmarks_file=benchmarks, nice=nice,
+                                  therapist_min_cases=therapist_min_cases, progress=step)
         general = [ANY_ASSESSOR_WARNING] if assessors == "any" else []
         warnings = general + [w.sentence() for w in dataset.warnings]
         public = general + [public_sentence(w) for w in dataset.warnings]
@@ -205,7 +212,8 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
                     "assessors": assessors, "usual_self_threshold": usual_self_threshold,
                     "imputations": imputations, "imputation_seed": imputation_seed,
                     "benchmarks_file": None if benchmarks is None else str(benchmarks),
-                    "dose_table": nice.dose_source, "step_table": nice.steps_source}
+                    "dose_table": nice.dose_source, "step_table": nice.steps_source,
+                    "therapist_min_cases": therapist_min_cases}
         return Audit(results, tables, warnings, info, settings, public_warnings=public,
                      not_computed=not_computed)
     finally:

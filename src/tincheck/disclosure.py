@@ -58,7 +58,10 @@ COUNT_COLUMNS = ("courses", "eligible", "recovered", "reliably_improved", "n", "
                  # the pathway's tables (metrics/pathway.py, dose.py, steps.py, engagement.py)
                  "below", "within", "above", "entered", "low_first", "high_first", "judged",
                  "not_recommended", "conditional", "stepped_up", "not_seen", "finished",
-                 "end_assessed")
+                 "end_assessed",
+                 # services and therapists compared
+                 "events", "official_events", "official_n", "itt_events", "itt_n", "cases",
+                 "therapists")
 # Statistics of a table row that could give away a small group: hidden with the counts
 # they are taken over (a median of fewer than 5 courses is nearly a course's own value).
 STATISTIC_PARTS = {"q1_sessions": {"courses"}, "median_sessions": {"courses"},
@@ -97,6 +100,9 @@ def metric_json(result: Result, control: bool) -> dict:
                 # suppressed cell away: suppressed when any cell is under 5
                 suppressed = suppressed or is_small(*cells.values())
             n = round_count(n) if n is not None else None
+            if result.extra.get("count") and value is not None:  # a count of people
+                suppressed = suppressed or is_small(value)
+                value = round_count(value)
             if suppressed:
                 value = low = high = None
             elif metric.kind == "mean":  # an exact mean can give away its exact n
@@ -118,9 +124,10 @@ def metric_json(result: Result, control: bool) -> dict:
 
 # Extras that are counts of people (rounded like any count), and extras that are
 # settings rather than results (kept even when the metric is suppressed).
-EXTRA_COUNTS = ("cases", "missing_last_scores")
+EXTRA_COUNTS = ("cases", "missing_last_scores", "therapists", "shown", "pooled",
+                "multiple_therapists")
 EXTRA_SETTINGS = ("m", "seed", "method", "scale", "imputed_columns", "cost_gbp", "over",
-                  "cells")
+                  "cells", "reference", "min_cases", "count")
 
 
 EXTRA_MEANS = ("mean_first", "mean_last", "sd_first", "sd_last")
@@ -203,6 +210,8 @@ def table_json(table_id: str, rows: list[dict], control: bool) -> list[dict]:
                 row[key] = None
         if table_id == "diagnostic.representativeness":
             _control_means(row, exact, small)
+        if table_id in COMPARED:
+            COMPARED[table_id](row, small)
         row["suppressed"] = bool(small)
         out.append(row)
     return out
@@ -255,9 +264,73 @@ def _control_means(row: dict, exact: dict, small: set[str]) -> None:
         row["flag"] = None
 
 
+# ------------------------------------------------------------------ services and therapists
+
+def _round_keys(row: dict, keys, digits: int) -> None:
+    for key in keys:
+        if row.get(key) is not None and not isinstance(row[key], bool):
+            row[key] = round(row[key], digits)
+
+
+def _control_service_rate(row: dict, small: set[str]) -> None:
+    """A service's rate on a measure: with a small numerator or denominator, nothing
+    that is computed from them (rate, z, flags, limits at its exact n) is shown."""
+    computed = [k for k in row if k in ("rate", "z") or k.startswith(("exact_", "re_",
+                                                                       "outside_"))]
+    if small:
+        for key in computed:
+            row[key] = None
+    else:
+        _round_keys(row, [k for k in computed if not k.startswith("outside_")], 3)
+        row["rate"] = round_rate(row.get("rate"))
+
+
+def _control_service_gap(row: dict, small: set[str]) -> None:
+    row["gap"] = None if small else round_rate(row.get("gap"))
+    if small:
+        row["rank"] = None
+
+
+def _control_limits(row: dict, small: set[str]) -> None:
+    """Control limits depend only on the all-service rate and a grid of denominators:
+    shown to 3 decimals."""
+    _round_keys(row, [k for k in row if k.startswith(("exact_", "re_"))], 3)
+
+
+def _control_spread(row: dict, small: set[str]) -> None:
+    row["target"] = None if small else round_rate(row.get("target"))
+    _round_keys(row, ("phi", "tau2", "overdispersion_p"), 4)
+
+
+def _control_estimates(row: dict, small: set[str]) -> None:
+    """Therapists' shrunken estimates, to whole percents and 0.1 PHQ-9 points."""
+    _round_keys(row, ("recovery", "recovery_low", "recovery_high"), 2)
+    _round_keys(row, ("phq_change", "phq_change_low", "phq_change_high"), 1)
+
+
+def _control_model(row: dict, small: set[str]) -> None:
+    _round_keys(row, ("estimate", "ci_low", "ci_high", "detectable", "p_value"), 3)
+
+
+def _control_ratings(row: dict, small: set[str]) -> None:
+    _round_keys(row, ("mean", "sd", "p10", "p90", "scale_share"), 2)
+
+
+COMPARED = {"services.comparison": _control_service_rate, "services.gap": _control_service_gap,
+            "services.control_limits": _control_limits,
+            "services.overdispersion": _control_spread,
+            "therapists.estimates": _control_estimates,
+            "therapists.competence": _control_model,
+            "therapists.competence_ratings": _control_ratings}
+
+
 def _rate_parts(stem: str) -> set[str]:
     """The count columns a table rate is made of (for suppression)."""
     return {"recovery": {"recovered", "eligible"},
+            "rate": {"events", "n"},
+            "official": {"official_events", "official_n"},
+            "itt": {"itt_events", "itt_n"},
+            "gap": {"official_events", "official_n", "itt_events", "itt_n"},
             "reliable_improvement": {"reliably_improved", "courses"},
             "lost_end": {"lost_end", "n"},
             "lost_follow_up": {"lost_follow_up", "n"},

@@ -20,9 +20,11 @@ COLUMNS = {
     "referrals": ["referral_id", "client_id", "service_id", "received_date", "ended_date",
                   "end_reason", "problem_descriptor", "source", "age", "sex"],
     "appointments": ["appointment_id", "referral_id", "date", "kind", "attendance",
-                     "intensity", "therapy_type", "medium"],
+                     "intensity", "therapy_type", "medium", "therapist_id"],
     "measures": ["referral_id", "date", "instrument", "score"],
     "costs": ["service_id", "period_start", "period_end", "cost_gbp"],
+    "therapists": ["therapist_id", "role", "competence_diagnosis_specific",
+                   "competence_stage_specific", "competence_generic"],
     "interviews": ["interview_id", "referral_id", "timepoint", "date", "months_after_end",
                    "assessor_id", "instrument", "assessor_independent", "assessor_blind",
                    "retrospective", "disorder", "status", "usual_self_pct",
@@ -48,14 +50,14 @@ class Referral:
         return (self.received + dt.timedelta(offset)).isoformat()
 
     def contact(self, day=None, kind="treatment", attendance="attended", intensity=None,
-                therapy=None, medium="face_to_face") -> Referral:
+                therapy=None, medium="face_to_face", therapist=None) -> Referral:
         day = self.next_day if day is None else day
         self.next_day = day + 7
         self.n_contacts += 1
         self.cohort.rows["appointments"].append(dict(
             appointment_id=f"{self.id}-A{self.n_contacts}", referral_id=self.id,
             date=self.day(day), kind=kind, attendance=attendance, intensity=intensity or "",
-            therapy_type=therapy or "", medium=medium or ""))
+            therapy_type=therapy or "", medium=medium or "", therapist_id=therapist or ""))
         return self
 
     def assessment(self, day=None, **kw) -> Referral:
@@ -126,10 +128,16 @@ class Cohort:
                                        period_end=end, cost_gbp=gbp))
         return self
 
+    def therapist(self, tid, role="hi_therapist", ratings=(4.0, 4.0, 4.5)) -> Cohort:
+        self.rows["therapists"].append(dict(
+            therapist_id=tid, role=role, competence_diagnosis_specific=ratings[0],
+            competence_stage_specific=ratings[1], competence_generic=ratings[2]))
+        return self
+
     def write(self) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True)
         for name, columns in COLUMNS.items():
-            if not self.rows[name] and name in ("costs", "interviews"):
+            if not self.rows[name] and name in ("costs", "interviews", "therapists"):
                 continue
             with open(self.folder / f"{name}.csv", "w", newline="", encoding="utf-8") as f:
                 writer = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")

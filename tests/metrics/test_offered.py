@@ -131,7 +131,8 @@ class StaffedCohort(Cohort):
     def write(self):
         folder = self.folder
         folder.mkdir(parents=True, exist_ok=True)
-        columns = {**COLUMNS, "appointments": COLUMNS["appointments"] + [
+        columns = {**COLUMNS, "appointments": [c for c in COLUMNS["appointments"]
+                                               if c != "therapist_id"] + [
             "therapist_id", "duration_minutes"]}
         for name in ("referrals", "appointments", "measures"):
             with open(folder / f"{name}.csv", "w", newline="", encoding="utf-8") as f:

@@ -122,7 +122,9 @@ def test_json_holds_no_other_whole_number_that_is_not_a_multiple_of_5(audited):
         elif isinstance(node, int) and not isinstance(node, bool) and key not in NOT_COUNTS:
             yield key, node
 
-    bad = [(k, v) for k, v in walk({"m": doc["metrics"], "t": doc["tables"]}) if not _ok(v)]
+    # services.compared counts services (organisations), not people
+    metrics = {k: v for k, v in doc["metrics"].items() if k != "services.compared"}
+    bad = [(k, v) for k, v in walk({"m": metrics, "t": doc["tables"]}) if not _ok(v)]
     assert not bad
 
 
@@ -190,3 +192,87 @@ def test_the_exact_report_is_only_written_when_asked(audited):
     assert 23 in marked_counts(page)
     assert exact["metrics"]["official.reliable_deterioration_rate"]["numerator"] == 3
     assert '"suppressed": true' not in json.dumps(exact)
+
+
+# ------------------------------------------------------------------ services and therapists
+
+COMPARED_TABLES = ("services.comparison", "services.gap", "services.overdispersion",
+                   "therapists.estimates", "therapists.competence",
+                   "therapists.competence_ratings")
+COMPARED_COUNTS = {"events", "n", "official_events", "official_n", "itt_events", "itt_n",
+                   "cases", "therapists"}
+
+
+def build_compared(folder):
+    """Two services, 12 therapists (TH01-TH12, rated): 11 with 10 finished cases each at
+    caseness (4 to 7 recovered), TH12 with 3 (pooled); S2 has 3 people who left (a
+    small ITT cell)."""
+    cohort = Cohort(folder)
+    for t in range(1, 13):
+        cohort.therapist(f"TH{t:02d}", ratings=(3.0 + (t % 4) * 0.5, 3.5 + (t % 3) * 0.5,
+                                                 4.0 + (t % 2) * 0.5))
+        service = "S1" if t <= 6 else "S2"
+        for i in range(10 if t < 12 else 3):
+            recovered = i < 4 + t % 4
+            r = cohort.referral(service=service, age=25 + i)
+            r.assessment(0, therapist=f"TH{t:02d}").treatments(3, therapist=f"TH{t:02d}")
+            r.phq9(14 + i % 5, 5 if recovered else 13).gad7(11, 4 if recovered else 10)
+    for _ in range(3):
+        cohort.referral(service="S2", end_reason="dropped_out_treatment").assessment(0).phq9(16)
+    return cohort
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory):
+    cohort = build_compared(tmp_path_factory.mktemp("compared") / "services")
+    audit = cohort.audit(disclosure_control=True, imputations=0)
+    doc = audit.to_json()
+    return audit, doc, render_html(doc)
+
+
+def test_the_compared_cohort_has_models_and_small_cells(compared):
+    audit = compared[0]
+    assert audit.value("services.compared") == 2
+    assert audit.value("therapists.icc_recovery") is not None
+    exact = {r["therapist"]: r for r in audit.tables["therapists.estimates"]}
+    assert any(r.get("pooled") and r["cases"] == 3 for r in exact.values())
+    gap = {r["service_id"]: r for r in audit.tables["services.gap"]}
+    assert gap["S2"]["itt_n"] == 56 and gap["S1"]["official_n"] == 60
+
+
+def test_service_and_therapist_tables_show_no_count_under_5_and_round_to_5(compared):
+    doc = compared[1]
+    found = [(tid, k, v) for tid in COMPARED_TABLES for row in doc["tables"][tid]
+             for k, v in row.items() if k in COMPARED_COUNTS]
+    assert len(found) > 40
+    assert not [f for f in found if not _ok(f[2])]
+    pooled = next(r for r in doc["tables"]["therapists.estimates"] if r.get("pooled"))
+    assert pooled["cases"] is None and pooled["suppressed"] is True
+    gap = {r["service_id"]: r for r in doc["tables"]["services.gap"]}
+    assert gap["S2"]["itt_n"] == 55                       # 56 rounded
+    assert doc["metrics"]["therapists.icc_recovery"]["n"] % 5 == 0
+    assert doc["metrics"]["therapists.icc_recovery"]["therapists"] % 5 == 0
+
+
+def test_therapists_are_pseudonymous_in_every_output(compared):
+    _, doc, page = compared
+    text_json = json.dumps(doc)
+    assert "TH0" not in text_json and "TH1" not in text_json
+    assert "TH0" not in page and "TH1" not in page
+    labels = [r["therapist"] for r in doc["tables"]["therapists.estimates"]]
+    assert labels[0] == "T01"
+
+
+def test_a_suppressed_service_rate_gives_nothing_away(compared):
+    _, doc, page = compared
+    exact = compared[0].to_json(disclosure_control=False)["tables"]["services.comparison"]
+    small = [(r["service_id"], r["measure"]) for r in exact
+             if r["events"] < 5 or r["n"] < 5]
+    published = {(r["service_id"], r["measure"]): r
+                 for r in doc["tables"]["services.comparison"]}
+    for key in small:
+        row = published[key]
+        assert row["rate"] is None and row["z"] is None and row["suppressed"] is True
+        assert all(row[k] is None for k in row if k.startswith(("outside_", "exact_", "re_")))
+    counts = marked_counts(page)
+    assert counts and all(_ok(c) for c in counts)

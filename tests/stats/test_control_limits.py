@@ -78,3 +78,31 @@ def test_overdispersion_and_additive_tau2_by_hand():
 
 def test_tau2_is_zero_without_overdispersion():
     assert additive_tau2([-0.5, 0.0, 0.5], [100, 100, 100], 0.5, 0.0) == 0.0
+
+
+def test_funnel_compares_institutions_with_the_pooled_rate_by_hand():
+    # 30/100, 50/100, 70/100: target 150/300 = 0.5; z = -4, 0, 4; winsorised at the
+    # 10%/90% quantiles (type 7: -3.2, 3.2): phi = 2 * 3.2^2 / 3 = 6.8267;
+    # tau2 = (3 * phi - 2) / (1200 - 400) = 18.48 / 800 = 0.0231
+    from tincheck.stats.control_limits import funnel
+    f = funnel([30, 50, 70], [100, 100, 100])
+    assert f.target == 0.5
+    assert f.units["z"].tolist() == pytest.approx([-4.0, 0.0, 4.0])
+    assert f.phi == pytest.approx(20.48 / 3)
+    assert f.tau2 == pytest.approx(0.0231)
+    # exact 99.8% limits at n = 100 are about 0.35-0.65: 30% and 70% lie outside
+    assert f.units["outside_exact_998"].tolist() == [True, False, True]
+    # widened: 0.5 ± 3.0902 * sqrt(0.0025 + 0.0231) = 0.5 ± 0.4944: nobody outside
+    assert f.units["re_998_high"].iloc[0] == pytest.approx(
+        0.5 + stats.norm.ppf(0.999) * np.sqrt(0.0025 + 0.0231))
+    assert not f.units["outside_re_998"].any()
+    # the curve holds the same limits on a grid of denominators
+    assert f.curve["n"].is_monotonic_increasing and len(f.curve) > 10
+
+
+def test_funnel_with_two_institutions_has_no_overdispersion_estimate():
+    from tincheck.stats.control_limits import funnel
+    f = funnel([10, 30], [100, 100])
+    assert f.target == 0.2 and f.tau2 == 0.0 and np.isnan(f.phi)
+    with pytest.raises(ValueError, match="n > 0"):
+        funnel([1, 2], [0, 10])

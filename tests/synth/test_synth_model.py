@@ -118,16 +118,6 @@ def test_interview_status_bands_and_allegiance_bias():
                      ["subthreshold", "subthreshold", "absent"]]
 
 
-def test_competence_multiplier_at_the_mean_and_one_sd_above():
-    params = load_parameters({"model": {"response": {
-        "competence_diagnosis": 0.10, "competence_stage": 0.06,
-        "competence_interaction": 0.06, "competence_generic": 0.0}}})
-    ratings = np.array([[4.0, 4.0, 4.5], [4.7, 4.0, 4.5], [4.7, 4.7, 6.0]])
-    # exp(0) = 1; exp(0.10) = 1.105171; exp(0.10 + 0.06 + 0.06) = 1.246077 (generic: 0)
-    assert model.competence_multiplier(params, ratings) == pytest.approx(
-        [1.0, 1.105171, 1.246077], abs=1e-6)
-
-
 def test_stratified_sample_takes_the_fraction_within_each_stratum():
     stratum = np.repeat([0, 1, 2], [10, 20, 30])
     eligible = np.ones(60, bool)

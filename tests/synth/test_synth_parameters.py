@@ -63,7 +63,7 @@ def test_funnel_targets_must_sum_to_one(tmp_path):
 
 
 def test_response_classes_must_sum_to_one():
-    with pytest.raises(SynthConfigError, match="worsening_share sum to 1.0500; expected 1"):
+    with pytest.raises(SynthConfigError, match="worsening_share sum to 1.0700; expected 1"):
         load_parameters({"model": {"response": {"worsening_share": 0.10}}})
 
 

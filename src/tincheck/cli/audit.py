@@ -45,6 +45,10 @@ def audit(
     step_table: Path = typer.Option(None, "--step-table", dir_okay=False,
                                     help="The service's own NICE first-step table (CSV) "
                                     "instead of tincheck's."),
+    therapist_min_cases: int = typer.Option(
+        10, "--therapist-min-cases", min=1,
+        help="Finished cases a therapist needs to be shown on their own; therapists with "
+        "fewer are pooled."),
     engine: str = typer.Option("duckdb", "--engine",
                                help="duckdb (default) or spark: the same metric definitions."),
     spark_master: str = typer.Option(None, "--spark-master", metavar="URL",
@@ -71,6 +75,7 @@ def audit(
                            assessors=assessors, imputations=imputations,
                            imputation_seed=seed, benchmarks=benchmarks,
                            dose_table=dose_table, step_table=step_table, key_file=key_file,
+                           therapist_min_cases=therapist_min_cases,
                            memory_limit=memory_limit, progress=step)
         paths = write_report(result, out, json_path=json_path, progress=step)
     doc = result.to_json()

@@ -21,7 +21,7 @@ from .. import engine
 from ..jsonable import jsonable
 from ..nice import NiceTables, load_nice_tables
 from ..stats.intervals import mean_t_interval, wilson_interval
-from . import diagnostic, effect, imputation, pathway
+from . import diagnostic, effect, imputation, pathway, services, therapists
 from .blocks import Period, Tables, order_key, parameters_sql, parameters_table
 from .outcomes import referral_outcomes, with_rereferrals
 from .registry import DERIVED, REGISTRY, Result
@@ -255,6 +255,7 @@ def evaluate(backend, t: Tables | None = None, period: Period | None = None,
              imputations: int = imputation.DEFAULT_M,
              imputation_seed: int = imputation.DEFAULT_SEED, benchmarks_file=None,
              nice: NiceTables | None = None,
+             therapist_min_cases: int = therapists.MIN_CASES,
              progress: Callable[[str], None] | None = None,
              extra_results: Callable | None = None) -> Evaluation:
     """Compute every registered metric on ``backend`` (a connected Ibis backend).
@@ -272,7 +273,8 @@ def evaluate(backend, t: Tables | None = None, period: Period | None = None,
     context = Context(period, data_end)
     context.extra.update(any_assessor=any_assessor, usual_self_threshold=usual_self_threshold,
                          imputations=imputations, imputation_seed=imputation_seed,
-                         benchmarks_file=benchmarks_file, nice=nice)
+                         benchmarks_file=benchmarks_file, nice=nice,
+                         therapist_min_cases=therapist_min_cases)
     step("building the per-referral working table")
     engine.materialise(backend, PARAMETERS, parameters_sql(
         period, data_end, any_assessor=any_assessor,
@@ -311,9 +313,12 @@ def evaluate(backend, t: Tables | None = None, period: Period | None = None,
                   if metric.kind == "table" and metric.base != "derived"}
         if has_costs:
             context.cost_gbp = cost_in_period(backend, t, period)
-        step("multiple imputation")
-        for hook in (imputation.compute, extra_results):
+        for hook, doing in ((imputation.compute, "multiple imputation"),
+                            (services.compute, "comparing services"),
+                            (therapists.compute, "therapist effects and competence"),
+                            (extra_results, "further results")):
             if hook is not None:
+                step(doing)
                 more_results, more_tables = hook(backend, bases, context)
                 results.update(more_results)
                 tables.update(more_tables)

@@ -57,8 +57,9 @@ _BY_PROBLEM = ("pathway.*_intensity_*", "pathway.first_step_*", "pathway.dose_by
 
 NEEDS: tuple[Need, ...] = (
     Need(("interviews",), "loss of diagnosis by independent interview (also by the "
-         "treatment offered), its agreement with questionnaire recovery, and cost per loss "
-         "of diagnosis (the pathway ends at recovery)",
+         "treatment offered), its agreement with questionnaire recovery, cost per loss of "
+         "diagnosis, and the services compared on loss of diagnosis (the pathway ends at "
+         "recovery)",
          ("diagnostic.*", "agreement.*", "value.cost_per_lost_diagnosis"),
          columns=((offered.OUTCOMES, offered.INTERVIEW_COLUMNS),)),
     Need(("costs",), "cost per outcome", ("value.*",)),
@@ -72,9 +73,9 @@ NEEDS: tuple[Need, ...] = (
          ("funnel.completed_as_planned", "funnel.dropped_out")),
     Need(("referrals.problem_descriptor",), "anxiety-disorder-specific measures (the "
          "anxiety outcome is GAD-7 for every referral), the problem descriptor as a "
-         "covariate of multiple imputation, the dose against NICE's range and the first "
-         "step against NICE's rule (both looked up by problem), and the pathway per "
-         "problem", _BY_PROBLEM),
+         "covariate of multiple imputation and of the therapist models' case mix, the dose "
+         "against NICE's range and the first step against NICE's rule (both looked up by "
+         "problem), and the pathway per problem", _BY_PROBLEM),
     Need(("referrals.source",), "never seen by source of referral, and the pathway per "
          "source of referral", ("pathway.not_seen_by_source",)),
     Need(("referrals.age",), "age as a covariate of multiple imputation, and the age row "
@@ -88,6 +89,16 @@ NEEDS: tuple[Need, ...] = (
          ("delivery.low_intensity_only", "delivery.stepped_up", *_BY_STEP)),
     Need(("appointments.intensity",), "the recorded step of care (each contact's step is "
          "taken from its therapy type)", present=("appointments.therapy_type",)),
+    Need(("appointments.therapist_id",), "therapist effects (the share of outcome "
+         "variance between therapists, each therapist's shrunken estimate) and competence "
+         "against outcomes: no contact can be attributed to a therapist",
+         ("therapists.*",)),
+    Need(("therapists",), "competence ratings against outcomes",
+         ("therapists.competence*",)),
+    *(Need((f"therapists.competence_{rating}",), f"competence ratings against outcomes "
+           f"(every model needs the {rating.replace('_', '-')} rating beside the other two)",
+           ("therapists.competence*",))
+      for rating in ("diagnosis_specific", "stage_specific", "generic")),
     Need(("appointments.therapy_type",), "therapy types (mostly self-help, the therapy "
          "mix, outcomes by the treatment offered other than for every referral); "
          "employment-support contacts cannot be told from treatment, nor the sessions "

@@ -80,6 +80,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("pathway", "The treatment pathway", ("pathway", "dose", "steps", "engagement")),
     Family("rereferral", "Re-referral", ("rereferral",)),
     Family("value", "Cost per outcome", ("value",)),
+    Family("services", "Services compared", ("services",)),
+    Family("therapists", "Therapists compared", ("therapists", "competence")),
 )
 FAMILY_IDS = tuple(f.id for f in FAMILIES)
 

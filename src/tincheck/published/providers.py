@@ -21,13 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..stats.control_limits import (additive_tau2, binomial_funnel_limits, funnel_z_scores,
-                            normal_funnel_limits, overdispersion_factor,
-                            overdispersion_p_value)
 from ..rates import recovery_denominator, recovery_rate
+from ..stats.control_limits import COVERAGES, funnel
 from .read import PublishedTable
 
-COVERAGES = (0.95, 0.998)
 WINSOR = 0.1
 SUPPRESSED_MIDPOINT = 2.0
 
@@ -65,17 +62,6 @@ class FunnelResult:
                           "below": int((rows["rate"] < self.target).sum()),
                           "total": len(rows)}
         return out
-
-
-def _limits(target, n, tau2):
-    out = {}
-    for coverage in COVERAGES:
-        tag = "95" if coverage == 0.95 else "998"
-        out[f"exact_{tag}_low"], out[f"exact_{tag}_high"] = binomial_funnel_limits(
-            target, n, coverage)
-        out[f"re_{tag}_low"], out[f"re_{tag}_high"] = normal_funnel_limits(
-            target, n, coverage, tau2)
-    return out
 
 
 def national_recovery(measures: PublishedTable, year: str) -> tuple[float, str] | None:
@@ -139,24 +125,12 @@ def provider_funnel(measures: PublishedTable, year: str, org_type: str = "Provid
                      "(no England row in the data)"
     else:
         source = "given by the user"
-    n = frame["denominator"].to_numpy(float)
-    z = funnel_z_scores(frame["rate"], n, target)
-    frame["z"] = z
-    phi = overdispersion_factor(z, WINSOR) if len(frame) > 2 else float("nan")
-    tau2 = additive_tau2(z, n, target, WINSOR) if len(frame) > 2 else 0.0
-    p_value = overdispersion_p_value(z, WINSOR) if len(frame) > 2 else float("nan")
-    limits = _limits(target, n, tau2)
-    for name, values in limits.items():
-        frame[name] = values
-    for tag in ("exact_95", "exact_998", "re_95", "re_998"):
-        frame[f"outside_{tag}"] = ((frame["rate"] < frame[f"{tag}_low"])
-                                   | (frame["rate"] > frame[f"{tag}_high"]))
-    if len(n):
-        grid = np.unique(np.round(np.geomspace(max(n.min() * 0.8, 5), n.max() * 1.2,
-                                               200)))
-    else:
-        grid = np.array([])
-    curve = pd.DataFrame({"n": grid, **_limits(target, grid, tau2)})
+    # the one funnel implementation, shared with the audit's services comparison
+    result = funnel(frame["recovered"], frame["denominator"], target, WINSOR, COVERAGES)
+    units = result.units.drop(columns=["events", "n", "rate"])
+    frame = pd.concat([frame, units], axis=1)
+    phi = result.phi if len(frame) > 2 else float("nan")
+    tau2, p_value, curve = result.tau2, result.overdispersion_p, result.curve
     return FunnelResult(year, org_type, float(target), source,
                         frame.sort_values("denominator").reset_index(drop=True),
                         excluded, phi, tau2, p_value, curve)

@@ -20,7 +20,10 @@ DerSimonian R, Laird N (1986) Meta-analysis in clinical trials. Control Clin Tri
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 
@@ -171,3 +174,95 @@ def overdispersion_p_value(z, fraction: float = 0.1) -> float:
     """
     count = np.size(z)
     return float(stats.chi2.sf(count * overdispersion_factor(z, fraction), count - 1))
+
+
+COVERAGES = (0.95, 0.998)
+LIMITS = ("exact_95", "exact_998", "re_95", "re_998")
+
+
+def _tag(coverage: float) -> str:
+    return f"{coverage * 100:g}".replace(".", "")
+
+
+def funnel_limits(target: float, n, tau2: float = 0.0, coverages=COVERAGES) -> dict:
+    """Every funnel limit at denominators ``n``: for each coverage, the exact binomial
+    limits (``exact_95_low``, ...) and the normal limits widened by τ² (``re_95_low``,
+    ...). ``re`` limits with τ² = 0 are the plain normal limits.
+
+    >>> {k: round(float(v), 4) for k, v in funnel_limits(0.5, 100, 0.0, (0.95,)).items()}
+    {'exact_95_low': 0.3968, 'exact_95_high': 0.5932, 're_95_low': 0.402, 're_95_high': 0.598}
+    """
+    out = {}
+    for coverage in coverages:
+        tag = _tag(coverage)
+        out[f"exact_{tag}_low"], out[f"exact_{tag}_high"] = binomial_funnel_limits(
+            target, n, coverage)
+        out[f"re_{tag}_low"], out[f"re_{tag}_high"] = normal_funnel_limits(
+            target, n, coverage, tau2)
+    return out
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """Institutions' proportions against a target with every funnel limit.
+
+    ``units`` has one row per institution (``events``, ``n``, ``rate``, ``z``, the
+    limits of :func:`funnel_limits` and ``outside_<limit>`` flags); ``curve`` has the
+    limits on a grid of denominators, for drawing.
+    """
+
+    target: float
+    phi: float                 # overdispersion factor (winsorised z-scores)
+    tau2: float                # additive between-institution variance
+    overdispersion_p: float    # P(χ²(I − 1) ≥ I·φ)
+    units: pd.DataFrame
+    curve: pd.DataFrame
+
+
+def funnel(events, n, target: float | None = None, winsor: float = 0.1,
+           coverages=COVERAGES, grid_points: int = 200) -> Funnel:
+    """A funnel-plot comparison of proportions events_i / n_i (Spiegelhalter 2005).
+
+    The target θ defaults to the pooled proportion Σ events / Σ n. Each institution
+    gets its z-score (:func:`funnel_z_scores`), its exact binomial limits and its
+    limits widened by the additive τ² (:func:`additive_tau2`, from z-scores winsorised
+    at ``winsor`` each tail; τ² = 0 and φ, p undefined with fewer than three
+    institutions), and flags for lying outside each. This one function serves the
+    published providers (``tincheck published``) and the services of an audit.
+
+    >>> f = funnel([30, 50, 70], [100, 100, 100])
+    >>> f.target, round(f.tau2, 4), f.units["outside_exact_998"].tolist()
+    (0.5, 0.0231, [True, False, True])
+    """
+    events = np.asarray(events, dtype=float)
+    n = np.asarray(n, dtype=float)
+    if events.shape != n.shape:
+        raise ValueError("events and n must have the same length")
+    # events may exceed n slightly where published counts were rounded to 5
+    if np.any(~(n > 0)) or np.any(~(events >= 0)):
+        raise ValueError("every institution needs events >= 0 and n > 0")
+    if target is None:
+        target = float(events.sum() / n.sum()) if n.sum() else float("nan")
+    rate = events / n
+    z = funnel_z_scores(rate, n, target)
+    z = np.atleast_1d(z)
+    count = len(n)
+    compare = count > 2 and 0 < target < 1
+    phi = overdispersion_factor(z, winsor) if compare else float("nan")
+    tau2 = additive_tau2(z, n, target, winsor) if compare else 0.0
+    p_value = overdispersion_p_value(z, winsor) if compare else float("nan")
+    units = pd.DataFrame({"events": events, "n": n, "rate": rate, "z": z})
+    for name, values in funnel_limits(target, n, tau2, coverages).items():
+        units[name] = values
+    for coverage in coverages:
+        for kind in ("exact", "re"):
+            tag = f"{kind}_{_tag(coverage)}"
+            units[f"outside_{tag}"] = ((units["rate"] < units[f"{tag}_low"])
+                                       | (units["rate"] > units[f"{tag}_high"]))
+    if count:
+        grid = np.unique(np.round(np.geomspace(max(n.min() * 0.8, 5), n.max() * 1.2,
+                                               grid_points)))
+    else:
+        grid = np.array([])
+    curve = pd.DataFrame({"n": grid, **funnel_limits(target, grid, tau2, coverages)})
+    return Funnel(float(target), phi, tau2, p_value, units, curve)

@@ -96,19 +96,6 @@ def baseline(rng: np.random.Generator, params: dict, primary: np.ndarray,
     return Latent(primary, core, demoralisation, peak, rng.standard_normal(n))
 
 
-def competence_multiplier(params: dict, competence: np.ndarray) -> np.ndarray:
-    """exp(b_dx z_dx + b_st z_st + b_int z_dx z_st + b_gen z_gen) per row of ratings.
-
-    Ratings are standardised on the generator's staff distribution (means 4, 4, 4.5;
-    SDs 0.7, 0.7, 0.5).
-    """
-    r = params["model"]["response"]
-    z = (competence - np.array([4.0, 4.0, 4.5])) / np.array([0.7, 0.7, 0.5])
-    return np.exp(r["competence_diagnosis"] * z[:, 0] + r["competence_stage"] * z[:, 1]
-                  + r["competence_interaction"] * z[:, 0] * z[:, 1]
-                  + r["competence_generic"] * z[:, 2])
-
-
 RESPONSE_CLASSES = ("responder", "non_responder", "worsening")
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from .. import codes
-from . import model
+from . import model, therapists
 from .parameters import SynthConfigError
 from .population import Clients, Frame, draw
 from .services import COUNSELLOR, HI_THERAPIST, PWP, Calendar, Services
@@ -280,9 +280,8 @@ def simulate(rng: np.random.Generator, params: dict, frame: Frame, clients: Clie
     staff_high = services.pick_staff(rng, frame.service, high_role)
     uses_high = path != LOW_ONLY
     treating = np.where(uses_high, staff_high, staff_low)
-    multiplier = services.effect[frame.service] * model.competence_multiplier(
-        params, services.competence[treating])
-    model.draw_responses(rng, params, latent, multiplier)
+    model.draw_responses(rng, params, latent, services.effect[frame.service])
+    therapists.shift_responses(params, latent, services.therapist_logit[treating])
 
     # Sessions: planned, then cut short by dropping out (more often when not improving).
     plan_low = np.where(path == STEPPED, p["stepped_low_min"] + rng.poisson(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import codes
+from . import therapists
 
 EPOCH = _dt.date(1970, 1, 1)
 
@@ -86,6 +87,7 @@ class Services:
     staff_service: np.ndarray
     staff_role: np.ndarray
     competence: np.ndarray  # (staff, 3): diagnosis-specific, stage-specific, generic
+    therapist_logit: np.ndarray  # (staff,): effect on the log-odds of recovery (therapists.py)
     role_start: np.ndarray  # (K, roles): first index into role_members
     role_count: np.ndarray  # (K, roles)
     role_members: np.ndarray
@@ -135,10 +137,7 @@ def build_services(rng: np.random.Generator, params: dict, count: int,
     staff_service = np.array(services, dtype=np.int64)
     staff_role = np.array(roles, dtype=np.int64)
     n_staff = len(staff_role)
-    competence = np.column_stack([
-        rng.normal(4.0, 0.7, n_staff), rng.normal(4.0, 0.7, n_staff),
-        rng.normal(4.5, 0.5, n_staff)])
-    competence = np.clip(np.round(competence * 2) / 2, 0, 6)
+    competence = therapists.ratings(rng, params, n_staff)
     numbers = np.zeros(n_staff, dtype=np.int64)
     for s in range(count):
         members = staff_service == s
@@ -150,8 +149,9 @@ def build_services(rng: np.random.Generator, params: dict, count: int,
     key = staff_service[order] * n_roles + staff_role[order]
     role_count = np.bincount(key, minlength=count * n_roles).reshape(count, n_roles)
     role_start = (np.cumsum(role_count.ravel()) - role_count.ravel()).reshape(count, n_roles)
+    logit = therapists.effects(rng, params, competence)  # drawn last: earlier draws unchanged
     return Services(ids, weight, wait_factor, engagement, effect, staff_ids, staff_service,
-                    staff_role, competence, role_start, role_count, order)
+                    staff_role, competence, logit, role_start, role_count, order)
 
 
 def _shares(values) -> np.ndarray:

@@ -20,7 +20,7 @@ from typing import Callable
 from ... import __version__
 from ...outputs import check_file, check_folder, write_text
 from ..page import Page
-from . import interviews, outcomes, pathway, service
+from . import compared, interviews, outcomes, pathway, service
 from .definitions import definitions, header
 from .document import Doc
 from .export import metrics_csv
@@ -39,9 +39,11 @@ SECTIONS: tuple[tuple[str, str, Callable[[Doc], list[str]]], ...] = (
     ("pathway", "9. The treatment pathway", pathway.pathway),
     ("rereferral", "10. Does it last?", service.rereferral),
     ("value", "11. Cost per outcome", service.value),
-    ("independence", "12. Independence and evidence quality", interviews.independence),
-    ("data-quality", "13. Data quality", service.data_quality),
-    ("definitions", "14. Definitions", definitions),
+    ("services", "12. Services compared", compared.services),
+    ("therapists", "13. Therapists compared", compared.therapists),
+    ("independence", "14. Independence and evidence quality", interviews.independence),
+    ("data-quality", "15. Data quality", service.data_quality),
+    ("definitions", "16. Definitions", definitions),
 )
 LEDE = ("An independent outcome audit: the service's official figures reproduced exactly, "
         "and the honest ones beside them. Every figure carries its 95% interval and its "

@@ -103,7 +103,7 @@ def header(doc: Doc, version: str) -> list[str]:
     return blocks
 
 
-# ------------------------------------------------------------------ 14. definitions
+# ------------------------------------------------------------------ 16. definitions
 
 def definitions(doc: Doc) -> list[str]:
     blocks = [paragraph(

@@ -22,7 +22,7 @@ from .outcomes import (DISORDER_LABELS, NO_INTERVIEWS, SCOTT_2018, _say, has_int
 # ------------------------------------------------------------------ 5. diagnostic
 
 # the main table's order; any other diagnostic metric follows these, a "_strict" one
-# goes to the strict table, and the eligible share to section 12
+# goes to the strict table, and the eligible share to section 14
 DIAGNOSTIC = ("diagnostic.baseline_interviewed", "diagnostic.baseline_diagnosed",
               "diagnostic.lost_index_end_itt", "diagnostic.lost_index_end_observed",
               "diagnostic.diagnosis_free_end_observed", "diagnostic.lost_index_follow_up_itt",
@@ -214,7 +214,7 @@ def agreement(doc: Doc) -> list[str]:
     return blocks
 
 
-# ------------------------------------------------------------------ 12. independence
+# ------------------------------------------------------------------ 14. independence
 
 def independence(doc: Doc) -> list[str]:
     if not has_interviews(doc):

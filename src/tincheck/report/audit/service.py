@@ -145,7 +145,7 @@ def value(doc: Doc) -> list[str]:
     ]
 
 
-# ------------------------------------------------------------------ 13. data quality
+# ------------------------------------------------------------------ 15. data quality
 
 def data_quality(doc: Doc) -> list[str]:
     supplied = ", ".join(doc.data.get("tables_supplied") or []) or "none"

@@ -1,0 +1,171 @@
+"""therapists.*: attribution to the main therapist, what is shown and pooled, what is not
+computed and why, and the models against a known truth (synthetic data)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tincheck.metrics import competence, therapists
+from tincheck.stats.mixed_models import icc_logistic, random_intercept_logistic
+from tincheck.synth import generate, load_parameters
+from tincheck.synth.therapists import truth
+
+
+def test_each_referral_counts_for_the_therapist_who_gave_most_sessions(cohort, monkeypatch):
+    captured = {}
+    monkeypatch.setattr(therapists, "analyse",
+                        lambda frame, min_cases=10: captured.update(frame=frame) or {})
+    # R01: T1 twice, T2 three times -> T2; R02: T1 and T2 twice each -> T2 (latest);
+    # R03: one session only, not finished -> not in the frame
+    cohort.referral().treatments(2, therapist="T1").treatments(3, therapist="T2").phq9(15, 5)
+    cohort.referral().treatment(therapist="T2").treatment(therapist="T1").treatment(
+        therapist="T1").treatment(therapist="T2").phq9(15, 8)
+    cohort.referral().treatment(therapist="T1").phq9(15)
+    cohort.audit(imputations=0)
+    frame = captured["frame"].set_index("referral_id")
+    assert frame.loc["R01", "therapist_id"] == "T2"
+    assert frame.loc["R02", "therapist_id"] == "T2"
+    assert frame["therapists"].tolist() == [2, 2]
+    assert "R03" not in frame.index
+
+
+def _frame(rows):
+    import pandas as pd
+
+    return pd.DataFrame(rows)
+
+
+def test_therapists_with_fewer_cases_are_pooled_and_labels_replace_identifiers():
+    rng = np.random.default_rng(3)
+    rows = []
+    for t in range(12):
+        for i in range(12 if t < 10 else 4):  # two therapists with 4 finished cases
+            phq = float(rng.integers(10, 27))
+            rows.append({"referral_id": f"R{t}-{i}", "service_id": "S1",
+                         "therapist_id": f"secret-{t}", "therapists": 1, "measured": True,
+                         "recovered": bool(rng.random() < 0.5), "phq_first": phq,
+                         "phq_last": float(rng.integers(0, 27)), "anx_first": 1.5,
+                         "problem": "depression", "step": "high",
+                         **{r: 4.0 for r in therapists.RATINGS}})
+    out = therapists.analyse(_frame(rows), min_cases=10)
+    assert (out["therapists"], out["shown"], out["pooled"], out["pooled_cases"]) == (12, 10,
+                                                                                     2, 8)
+    labels = [r["therapist"] for r in out["estimates"]]
+    assert labels[:10] == [f"T{i:02d}" for i in range(1, 11)]
+    assert labels[10].startswith("pooled: 2 therapists")
+    assert "secret" not in repr(out)
+    values = [r["recovery"] for r in out["estimates"][:10]]
+    assert values == sorted(values)  # labelled in the order of their estimate
+    assert "recovery" in out and 0 <= out["recovery"]["icc"] < 1
+
+
+def test_too_few_therapists_or_none_recorded_says_what_was_not_computed(cohort):
+    cohort.referral().treatments(2, therapist="T1").phq9(15, 5).gad7(10, 4)
+    a = cohort.audit(imputations=0)
+    note = a.results["therapists.icc_recovery"].note
+    assert "fewer than 10 therapists" in note
+    assert a.results["therapists.icc_recovery"].value is None
+    # no therapists file: competence is withheld, and the audit lists it as not computed
+    assert a.results["therapists.competence_rated"].note == \
+        "not computed: no therapists file was supplied"
+    assert a.tables["therapists.competence"] == []
+    assert [e["what"] for e in a.not_computed if e["data"] == ["therapists"]] == [
+        "competence ratings against outcomes"]
+
+
+@pytest.mark.parametrize("value", [0, -3, 2.5, "10", True])
+def test_a_minimum_that_is_not_a_whole_number_of_cases_is_a_setting_error(value):
+    import tincheck
+    from tincheck.errors import SettingError
+
+    with pytest.raises(SettingError) as caught:
+        tincheck.audit(tincheck.example_path(), therapist_min_cases=value)
+    assert caught.value.option == "--therapist-min-cases"
+    assert "expected a whole number of cases, 1 or more" in str(caught.value)
+
+
+def test_no_therapist_recorded(cohort):
+    cohort.referral().treatments(2).phq9(15, 5).gad7(10, 4)
+    a = cohort.audit(imputations=0)
+    assert "therapist_id" in a.results["therapists.icc_recovery"].note
+    assert a.tables["therapists.estimates"] == []
+
+
+# ------------------------------------------------------------------ known truth
+
+# 30,000 referrals, one service, 112 low- and 88 high-intensity staff (the default
+# ratio, which the generator's λ was calibrated on): sized to run in under a minute;
+# benchmarks/therapists.py runs the full check (50,000 referrals, 200 therapists, five
+# seeds) and docs/stats.md gives its figures.
+SEED = 2
+CONFIG = {"services": {"referrals_per_pwp": 267, "referrals_per_hi": 341},
+          "therapists": {"competence_interaction": 0.2}}
+INTERACTION = "diagnosis_specific x stage_specific"
+
+
+def _known(tmp_path, monkeypatch, config, seed):
+    captured = {}
+    monkeypatch.setattr(therapists, "analyse",
+                        lambda frame, min_cases=10: captured.update(frame=frame) or {})
+    monkeypatch.setattr(competence, "analyse", lambda frame, rows: {})
+    import tincheck
+
+    folder = generate(tmp_path / "data", referrals=30_000, seed=seed, services=1,
+                      config=config)
+    tincheck.audit(folder, imputations=0)
+    return captured["frame"]
+
+
+def _interaction(frame):
+    rated = therapists.recovery_sample(frame)
+    centres = {r: rated.drop_duplicates("therapist_id")[r].mean() for r in therapists.RATINGS}
+    terms = competence.rating_terms(rated, centres)
+    base, names = therapists.case_mix(rated)
+    model = dict(competence.MODELS)["all three with interactions"]
+    X = np.column_stack([base] + [terms[t] for t in model])
+    fit = random_intercept_logistic(rated["recovered"].to_numpy(float), X,
+                                    rated["therapist_id"].to_numpy(), names + list(model))
+    return fit.coefficient(INTERACTION)
+
+
+@pytest.mark.parametrize("interaction", [0.2, 0.0], ids=["present", "absent"])
+def test_known_icc_is_covered_and_the_interaction_found_only_when_present(
+        tmp_path, monkeypatch, interaction):
+    config = {**CONFIG, "therapists": {"competence_interaction": interaction}}
+    frame = _known(tmp_path, monkeypatch, config, seed=SEED)
+    true = truth(load_parameters(config))
+    sample = therapists.recovery_sample(frame)
+    fit, (low, high), _ = therapists.recovery_icc(sample)
+    assert low <= true["icc_recovery"] <= high, (fit.icc, low, high)
+    estimate, lo, hi = _interaction(frame)
+    found = lo > 0 or hi < 0
+    assert found == (interaction > 0), (estimate, lo, hi, true["per_point"])
+
+
+
+def test_absent_therapist_data_withholds_what_rests_on_it():
+    from tincheck.metrics.needs import unmet
+
+    competence_ids = ["therapists.competence", "therapists.competence_ratings",
+                      "therapists.competence_rated"]
+    # no therapist on any contact: every therapist figure, competence included
+    [entry] = unmet({"appointments.therapist_id": "no column"},
+                    {"appointments": "appointments.csv"})
+    assert entry["why"] == "appointments.csv has no therapist_id column"
+    assert sorted(entry["metrics"]) == sorted(
+        ["therapists.icc_recovery", "therapists.icc_phq9_change", "therapists.estimates",
+         *competence_ids])
+    # no therapists file: competence only (therapist effects need no ratings)
+    [entry] = unmet({"therapists": "no file"})
+    assert entry["why"] == "no therapists file was supplied"
+    assert sorted(entry["metrics"]) == sorted(competence_ids)
+    # one rating empty: competence, saying which rating; the whole table absent is one
+    # entry, not four
+    [entry] = unmet({"therapists.competence_generic": "empty"},
+                    {"therapists": "therapists.csv"})
+    assert entry["why"] == "the competence_generic column of therapists.csv is empty"
+    assert "generic rating" in entry["what"] and sorted(entry["metrics"]) == sorted(
+        competence_ids)
+    assert len(unmet({"therapists": "no file", "therapists.competence_generic": "no column"})
+               ) == 1

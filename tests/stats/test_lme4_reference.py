@@ -1,0 +1,122 @@
+"""Therapist-effect models against R's lme4 on a fixed data set.
+
+tests/stats/lme4/therapists.csv (40 therapists, 966 clients; ``python
+tools/lme4_reference.py --data`` made it) and what lme4 computes from it,
+tests/stats/lme4/reference.json, written by tools/lme4_reference.R (R 4.2.2,
+lme4 1.1-31) with the calls:
+
+- ``glmer(y ~ x1 + x2 + x3 + (1 | g), family = binomial, nAGQ = 9)`` (bobyqa), with
+  ``ranef(condVar = TRUE)`` and ``confint(fit, parm = ".sig01", method = "profile")``;
+- ``lmer(change ~ x1 + x2 + x3 + (1 | g), REML = TRUE)`` with ``ranef(condVar = TRUE)``,
+  and the ICC's profile-REML interval from ``lmer(..., devFunOnly = TRUE)``.
+
+Tolerances: lme4 is asked to converge tightly (bobyqa to rhoend = 1e-12); the mixed
+logistic estimates then agree to 1e-6 (measured: 3e-7), the log-likelihood to 1e-9;
+lme4's profile interval interpolates a spline through the profile and tincheck's finds
+its roots to 1e-4, so the interval agrees to 1e-4. The linear model agrees to 1e-6.
+When Rscript with lme4 is installed,
+``test_stored_values_are_what_lme4_computes`` regenerates the file and compares (R
+against itself, 1e-6); without R it skips with the reason, unless
+TINCHECK_REQUIRE_R=1 (set by .ci/run), when it fails.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tincheck.stats.mixed_models import (icc_linear, icc_logistic, profile_icc_linear,
+                                         profile_sigma_logistic, random_intercept_linear,
+                                         random_intercept_logistic)
+
+from ..conftest import REPO
+
+STORED = REPO / "tests" / "stats" / "lme4"
+REFERENCE = json.loads((STORED / "reference.json").read_text(encoding="utf-8"))
+REQUIRE_R = os.environ.get("TINCHECK_REQUIRE_R") == "1"
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location("lme4_reference",
+                                                  REPO / "tools" / "lme4_reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def data():
+    frame = pd.read_csv(STORED / "therapists.csv")
+    X = np.column_stack([np.ones(len(frame)), frame[["x1", "x2", "x3"]].to_numpy(float)])
+    return frame, X
+
+
+@pytest.fixture(scope="module")
+def logistic(data):
+    frame, X = data
+    return random_intercept_logistic(frame["y"], X, frame["g"], ["(Intercept)", "x1", "x2",
+                                                                  "x3"], nagq=9)
+
+
+@pytest.fixture(scope="module")
+def linear(data):
+    frame, X = data
+    return random_intercept_linear(frame["change"], X, frame["g"])
+
+
+def test_mixed_logistic_model_agrees_with_glmer(logistic):
+    r = REFERENCE["glmer"]
+    assert logistic.converged
+    assert logistic.loglik == pytest.approx(r["loglik"], abs=1e-9)
+    assert logistic.sigma == pytest.approx(r["sigma"], abs=1e-6)
+    assert logistic.beta == pytest.approx(r["fixef"], abs=1e-6)
+    assert logistic.se == pytest.approx(r["se"], abs=1e-6)
+    assert list(logistic.groups) == r["groups"]
+    assert logistic.modes == pytest.approx(r["modes"], abs=1e-6)
+    assert logistic.mode_sd == pytest.approx(r["mode_sd"], abs=1e-6)
+    assert logistic.icc == pytest.approx(icc_logistic(r["sigma"] ** 2), abs=1e-6)
+
+
+def test_profile_interval_of_the_random_intercept_sd_agrees_with_lme4(data, logistic):
+    frame, X = data
+    low, high = profile_sigma_logistic(frame["y"], X, frame["g"], logistic)
+    assert [low, high] == pytest.approx(REFERENCE["glmer"]["sigma_profile_ci"], abs=1e-4)
+
+
+def test_linear_mixed_model_agrees_with_lmer(linear):
+    r = REFERENCE["lmer"]
+    assert linear.converged
+    assert linear.beta == pytest.approx(r["fixef"], abs=1e-6)
+    assert linear.se == pytest.approx(r["se"], abs=1e-5)
+    assert np.sqrt(linear.sigma2_between) == pytest.approx(r["sigma_u"], abs=1e-5)
+    assert np.sqrt(linear.sigma2_within) == pytest.approx(r["sigma_e"], abs=1e-6)
+    # lme4's REML criterion is −2 × the REML log-likelihood
+    assert -2 * linear.reml == pytest.approx(r["reml_criterion"], abs=1e-5)
+    assert linear.blups == pytest.approx(r["blups"], abs=1e-5)
+    assert linear.blup_sd == pytest.approx(r["blup_sd"], abs=1e-5)
+    assert linear.icc == pytest.approx(icc_linear(r["sigma_u"] ** 2, r["sigma_e"] ** 2),
+                                       abs=1e-6)
+
+
+def test_profile_interval_of_the_linear_icc_agrees_with_lme4(linear):
+    assert list(profile_icc_linear(linear)) == pytest.approx(
+        REFERENCE["lmer"]["icc_profile_ci"], abs=1e-6)
+
+
+def test_stored_values_are_what_lme4_computes(tmp_path):
+    """Regenerate the reference with R and compare (R's own reproducibility)."""
+    tool = _tool()
+    try:
+        tool.rscript()
+    except tool.RUnavailable as reason:
+        if REQUIRE_R:
+            pytest.fail(f"TINCHECK_REQUIRE_R=1 but {reason}")
+        pytest.skip(str(reason))
+    fresh = json.loads(tool.generate(tmp_path / "r.json").read_text(encoding="utf-8"))
+    found = tool.differences(REFERENCE, fresh)
+    assert not found, f"{len(found)} differences, e.g. " + "; ".join(found[:10])
