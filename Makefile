@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test install test-install browser r clean
+.PHONY: demo test install test-install browser r postgres clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.test-installed: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[test,spark]'
+	$(PY) -m pip install --quiet -e '.[test,spark,assess]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -50,7 +50,21 @@ r:
 	else echo "R missing: run 'sudo apt-get install r-base-core r-cran-metafor'" \
 	  "for the metafor regeneration test"; fi
 
-test: $(VENV)/.test-installed browser r
+
+# The interview app's tests run on SQLite and on a throwaway PostgreSQL cluster (Debian's
+# postgresql; initdb and pg_ctl run as the postgres user). Installed here when missing,
+# as root; elsewhere those tests skip with the reason, unless TINCHECK_REQUIRE_POSTGRES=1.
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing postgresql (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends postgresql >/dev/null \
+	  || echo "could not install postgresql: the PostgreSQL tests will skip"; \
+	else echo "postgresql missing: run 'sudo apt-get install postgresql' for the" \
+	  "PostgreSQL tests of the interview app"; fi
+
+test: $(VENV)/.test-installed browser r postgres
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 .PHONY: bench

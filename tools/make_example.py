@@ -321,7 +321,9 @@ def rows():
                 months_after_end="" if months is None else months, assessor_id=assessor,
                 instrument=instrument, assessor_independent=str(indep).lower(),
                 assessor_blind=str(blind).lower(), retrospective=str(retro).lower(),
-                disorder=disorder, status=status, usual_self_pct=usual))
+                disorder=disorder, status=status, usual_self_pct=usual,
+                # no second ratings, and blinding held in every interview
+                second_rating="false", unblinded="false"))
     therapists = [dict(therapist_id=t, role=r, competence_diagnosis_specific=a,
                        competence_stage_specific=b, competence_generic=c)
                   for t, r, a, b, c in THERAPISTS]

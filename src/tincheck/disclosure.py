@@ -161,6 +161,10 @@ def published_costs(metrics: dict) -> None:
                  ci_high=cost / (ended * low) if low else None)
 
 
+# Statistics in table rows, suppressed with the row's counts like a rate.
+TABLE_STATISTICS = ("kappa",)
+
+
 def table_json(table_id: str, rows: list[dict], control: bool) -> list[dict]:
     """A table for report.json: counts rounded or suppressed, rates suppressed when small."""
     if not control:
@@ -173,7 +177,7 @@ def table_json(table_id: str, rows: list[dict], control: bool) -> list[dict]:
             if key in row:
                 row[key] = round_count(row[key])
         for key in list(row):
-            if key.endswith(("_rate", "_ci_low", "_ci_high")):
+            if key.endswith(("_rate", "_ci_low", "_ci_high")) or key in TABLE_STATISTICS:
                 stem = key.rsplit("_rate", 1)[0] if key.endswith("_rate") else \
                     key.rsplit("_ci_", 1)[0]
                 parts = _rate_parts(stem)

@@ -188,6 +188,8 @@ INTERVIEWS = Table(
         Column("second_rating", "bool", False,
                "a second rater's rating of an interview already in the table (for "
                "inter-rater agreement); excluded from every outcome"),
+        Column("unblinded", "bool", False,
+               "the assessor learnt the treatment or the outcome scores before rating"),
     ),
 )
 

@@ -48,9 +48,14 @@ def drop_column(folder: Path, table: str, column: str) -> None:
 
 
 def add_column(folder: Path, table: str, column: str, values: list[str]) -> None:
+    """Set `column` of `table` to `values`: replaced if the table has it, else appended."""
     path = folder / f"{table}.csv"
     header, rows = read_rows(path)
-    write_rows(path, header + [column], [r + [v] for r, v in zip(rows, values)])
+    if column in header:
+        at = header.index(column)
+        write_rows(path, header, [r[:at] + [v] + r[at + 1:] for r, v in zip(rows, values)])
+    else:
+        write_rows(path, header + [column], [r + [v] for r, v in zip(rows, values)])
 
 
 def errors_of(report) -> list[tuple]:

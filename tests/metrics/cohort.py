@@ -26,7 +26,7 @@ COLUMNS = {
     "interviews": ["interview_id", "referral_id", "timepoint", "date", "months_after_end",
                    "assessor_id", "instrument", "assessor_independent", "assessor_blind",
                    "retrospective", "disorder", "status", "usual_self_pct",
-                   "second_rating"],
+                   "second_rating", "unblinded"],
 }
 
 
@@ -88,8 +88,8 @@ class Referral:
 
     def interview(self, timepoint, day, statuses, *, assessor="AS1", independent=True,
                   blind=True, retrospective=False, usual_self=None, instrument="SCID-5",
-                  months_after_end=None, interview_id=None,
-                  second_rating=False) -> Referral:
+                  months_after_end=None, interview_id=None, second_rating=None,
+                  unblinded=None) -> Referral:
         iid = interview_id or f"{self.id}-{timepoint}"
         for disorder, status in statuses.items():
             self.cohort.rows["interviews"].append(dict(
@@ -100,7 +100,8 @@ class Referral:
                 assessor_blind=str(blind).lower(), retrospective=str(retrospective).lower(),
                 disorder=disorder, status=status,
                 usual_self_pct="" if usual_self is None else usual_self,
-                second_rating=str(second_rating).lower()))
+                second_rating="" if second_rating is None else str(second_rating).lower(),
+                unblinded="" if unblinded is None else str(unblinded).lower()))
         return self
 
 

@@ -44,7 +44,20 @@ def test_fields_are_read_as_their_types(tmp_path):
     assert list(table.columns) == ["interview_id", "referral_id", "timepoint", "date",
                                    "months_after_end", "assessor_id", "instrument",
                                    "assessor_independent", "assessor_blind", "retrospective",
-                                   "disorder", "status", "usual_self_pct"]
+                                   "disorder", "status", "usual_self_pct", "second_rating",
+                                   "unblinded"]
+    assert table["unblinded"].isna().all() and table["second_rating"].isna().all()
+
+
+def test_unblinded_field_is_read_as_yes_no(tmp_path):
+    header = [*HEADER, "unblind"]
+    rows = [[*r, u] for r, u in zip(ROWS, ["0", "1", ""])]
+    mapping = MAPPING.replace('assessor_blind = "blind"',
+                              'assessor_blind = "blind"\nunblinded = "unblind"')
+    table = convert(tmp_path, rows=rows, header=header, mapping=mapping).interviews
+    # one row per disorder: record 1 baseline (2 rows), end (2 rows), record 2 baseline
+    assert table["unblinded"].tolist()[:4] == [False, False, True, True]
+    assert pd.isna(table["unblinded"].iloc[4])
 
 
 def test_redcap_datetime_values_are_read_as_their_day(tmp_path):
@@ -172,11 +185,11 @@ def test_write_interviews_writes_the_data_model_layout(tmp_path):
     text = path.read_text(encoding="utf-8").splitlines()
     assert text[0] == ("interview_id,referral_id,timepoint,date,months_after_end,assessor_id,"
                        "instrument,assessor_independent,assessor_blind,retrospective,disorder,"
-                       "status,usual_self_pct")
+                       "status,usual_self_pct,second_rating,unblinded")
     assert text[1] == "1-base_arm_1,R01,baseline,2023-01-12,,AS1,MINI,true,true,,depression," \
-                      "present,"
+                      "present,,,"
     assert text[5] == "2-base_arm_1,R02,baseline,2023-01-18,,AS2,MINI,false,true,,depression," \
-                      "present,"
+                      "present,,,"
 
 
 def test_an_export_with_no_interview_rows_converts_to_an_empty_table_with_a_warning(tmp_path):

@@ -21,7 +21,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from . import (audit, demo, import_redcap, meta, published, study,  # noqa: E402,F401
+from . import (assess, audit, demo, import_redcap, meta, published, study,  # noqa: E402,F401
                synth, validate)  # (modules register their commands)
 
 

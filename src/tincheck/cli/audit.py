@@ -16,7 +16,9 @@ from .output import console, steps, summary_table
 
 @app.command()
 def audit(
-    data_dir: Path = typer.Argument(..., help="Folder with the service's table files."),
+    data_dir: Path = typer.Argument(
+        ..., metavar="DATA_DIR",
+        help="Folder with the service's table files."),
     out: Path = typer.Option(Path("tincheck-report"), "--out",
                              help="Folder for report.html, report.json and metrics.csv."),
     period: str = typer.Option(None, "--period", metavar="START:END",

@@ -25,6 +25,7 @@ from typer import _click as click
 from typer.core import TyperGroup
 from typer.exceptions import Abort
 
+from ..assess import AssessError
 from ..engine import EngineUnavailable
 from ..errors import OutputError, SettingError
 from ..evidence import StudyFileError
@@ -77,6 +78,7 @@ HANDLERS: tuple[tuple[type[BaseException], Callable], ...] = (
     (EngineUnavailable, lambda exc: say(message(exc))),
     (PublishedDataError, lambda exc: say(message(exc))),
     (SynthConfigError, lambda exc: say(message(exc))),
+    (AssessError, lambda exc: say(message(exc))),  # the interview app's study folder
     (ConvergenceError, lambda exc: say(message(exc))),  # tau^2 of these studies (meta)
     (ValueError, lambda exc: say(message(exc))),  # a value the library refuses
 )

@@ -16,8 +16,10 @@ from .output import console, print_report
 
 @app.command("import-redcap")
 def import_redcap(
-    export: Path = typer.Argument(..., help="REDCap export: CSV (raw data), one row per "
-                                  "record and event."),
+    export: Path = typer.Argument(
+        ..., metavar="EXPORT",
+        help="REDCap export: CSV (raw data), one row per "
+             "record and event."),
     mapping: Path = typer.Option(..., "--mapping", help="TOML file naming the events and "
                                  "fields of the interviews (see docs/redcap.md)."),
     out: Path = typer.Option(Path("interviews.csv"), "--out",

@@ -101,11 +101,13 @@ def print_summary(syn: EvidenceSynthesis) -> None:
 
 @app.command()
 def meta(
-    studies: Path = typer.Argument(None, help="Studies file (CSV): study and yi + vi/sei "
-                                   "(or mean_pre, mean_post, sd_pre, n, r; or raw data with "
-                                   "--measure); optional year, design, setting, outcome, "
-                                   "independent, allegiance, coi_declared (the grading needs "
-                                   "setting, outcome, independent and allegiance)."),
+    studies: Path = typer.Argument(
+        None, metavar="STUDIES",
+        help="Studies file (CSV): study and yi + vi/sei "
+             "(or mean_pre, mean_post, sd_pre, n, r; or raw data with "
+             "--measure); optional year, design, setting, outcome, "
+             "independent, allegiance, coi_declared (the grading needs "
+             "setting, outcome, independent and allegiance)."),
     out: Path = typer.Option(Path("tincheck-meta"), "--out", help="Folder for report.html "
                              "and report.json (created if needed)."),
     measure: Measure = typer.Option(None, "--measure", help="Compute each study's effect "

@@ -15,8 +15,10 @@ from .output import console
 
 @app.command()
 def published(
-    measures: list[Path] = typer.Argument(..., help="measures_annual (.parquet/.csv) or "
-                                          "raw NHS main CSVs (files or a folder)."),
+    measures: list[Path] = typer.Argument(
+        ..., metavar="MEASURES",
+        help="measures_annual (.parquet/.csv) or "
+             "raw NHS main CSVs (files or a folder)."),
     proms: list[Path] = typer.Option(None, "--proms", help="proms_annual (.parquet/.csv): "
                                      "effect sizes, meta-analysis, therapy mix."),
     year: str = typer.Option(None, "--year", help="Year for the provider sections, e.g. "

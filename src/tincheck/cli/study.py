@@ -121,7 +121,9 @@ def _months(text: str) -> tuple[int, ...]:
 
 @study_app.command("sample")
 def sample_command(
-    data_dir: Path = typer.Argument(..., help="Folder with the service's table files."),
+    data_dir: Path = typer.Argument(
+        ..., metavar="DATA_DIR",
+        help="Folder with the service's table files."),
     n: int = typer.Option(None, "--n", help="Referrals to sample (default: the --design's "
                           "n to recruit, or the sum of --allocation)."),
     strata: str = typer.Option("", "--strata", metavar="COLUMNS",

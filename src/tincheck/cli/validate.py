@@ -14,8 +14,10 @@ from .output import console, print_report
 
 @app.command()
 def validate(
-    data_dir: Path = typer.Argument(..., help="Folder with referrals, appointments, measures "
-                                    "(and optional interviews, therapists, costs) files."),
+    data_dir: Path = typer.Argument(
+        ..., metavar="DATA_DIR",
+        help="Folder with referrals, appointments, measures "
+             "(and optional interviews, therapists, costs) files."),
     as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
     key_file: Path = typer.Option(None, "--key-file", help="File holding the pseudonym key "
                                   "(default: TINCHECK_PSEUDONYM_KEY)."),

@@ -345,7 +345,7 @@ def table_findings(con, files: dict[str, str], supplied: set[str],
 # Columns that must be the same on every row of one interview (one row per disorder).
 INTERVIEW_CONSTANTS = ("referral_id", "timepoint", "date", "assessor_id", "instrument",
                        "assessor_independent", "assessor_blind", "retrospective",
-                       "months_after_end", "usual_self_pct", "second_rating")
+                       "months_after_end", "usual_self_pct", "second_rating", "unblinded")
 PRIMARY = "NOT coalesce(second_rating, FALSE)"
 TIMEPOINT_ORDER = "CASE timepoint WHEN 'baseline' THEN 0 WHEN 'end' THEN 1 ELSE 2 END"
 

@@ -4,13 +4,13 @@ The central test that someone is back to their usual self is that they no longer
 criteria for the disorders they came with, judged by a standardised semi-structured
 interview done by an assessor independent of the service and blind to the treatment.
 
-Second ratings (``second_rating``: a second rater's rating of an interview, kept for
-inter-rater agreement) are left out of every metric here.
-
 Eligible interviews: assessor independent **and** blind (``any_assessor`` widens this).
-Per referral and time point the latest eligible interview is used (by date, then
-interview_id). B = referrals ended in the period with an eligible baseline interview
-in which at least one disorder is ``present`` (its index disorders). "Lost index
+Second ratings (``second_rating``) never count towards an outcome: they serve only
+inter-rater agreement. Per referral and time point the latest eligible interview is
+used (by date, then interview_id). Interviews in which the assessor became unblinded
+(``unblinded``) count in the headline figures; the ``_blinded`` variants leave them out.
+B = referrals ended in the period with an eligible baseline interview in which at
+least one disorder is ``present`` (its index disorders). "Lost index
 diagnoses" at a time point: none of the index disorders is ``present`` there
 (subthreshold counts as lost; the strict variant needs ``absent``); an index disorder
 the later interview did not rate counts as not lost, and a missing interview counts as
@@ -46,10 +46,16 @@ def primary_ratings(t: Tables) -> ir.Table:
     return i.filter(~i.second_rating.fill_null(False))
 
 
-def interview_summary(t: Tables) -> ir.Table:
-    """One row per interview: referral, time point, date, eligibility and what it found."""
+def interview_summary(t: Tables, without_unblinded: bool = False) -> ir.Table:
+    """One row per interview: referral, time point, date, eligibility and what it found.
+
+    ``without_unblinded``: interviews in which the assessor became unblinded are not
+    eligible.
+    """
     i = primary_ratings(t).cross_join(parameters_table())
     eligible = (i.assessor_independent & i.assessor_blind) | i.any_assessor
+    if without_unblinded:
+        eligible = eligible & ~i.unblinded.fill_null(False)
     return i.group_by("interview_id").aggregate(
         referral_id=i.referral_id.max(),
         timepoint=i.timepoint.max(),
@@ -60,12 +66,14 @@ def interview_summary(t: Tables) -> ir.Table:
         eligible=_flag(eligible).max() == 1,
         usual_self_pct=i.usual_self_pct.max(),
         present=_flag(i.status == "present").sum(),
+        unblinded=_flag(i.unblinded.fill_null(False)).max() == 1,
+        unblinding_recorded=_flag(i.unblinded.notnull()).max() == 1,
     )
 
 
-def chosen_interviews(t: Tables) -> ir.Table:
+def chosen_interviews(t: Tables, without_unblinded: bool = False) -> ir.Table:
     """The latest eligible interview per referral and time point."""
-    s = interview_summary(t)
+    s = interview_summary(t, without_unblinded)
     s = s.filter(s.eligible)
     order = ibis.window(group_by=[s.referral_id, s.timepoint],
                         order_by=[ibis.desc(s.date), ibis.desc(s.interview_id)])
@@ -73,13 +81,13 @@ def chosen_interviews(t: Tables) -> ir.Table:
     return s.filter(s.k == 0).drop("k")
 
 
-def index_disorders(t: Tables) -> ir.Table:
+def index_disorders(t: Tables, without_unblinded: bool = False) -> ir.Table:
     """Per referral × index disorder (present at baseline): its status at end and follow-up.
 
     Columns ``end_status`` and ``follow_up_status`` are NULL where the time point had
     no eligible interview or the interview did not rate that disorder.
     """
-    chosen = chosen_interviews(t).select("interview_id", "timepoint")
+    chosen = chosen_interviews(t, without_unblinded).select("interview_id", "timepoint")
     rows = primary_ratings(t).join(chosen, "interview_id").select(
         "referral_id", "disorder", "status", timepoint=chosen.timepoint)
     baseline = rows.filter((rows.timepoint == "baseline") & (rows.status == "present")).select(
@@ -111,6 +119,8 @@ def diagnostic_table(t: Tables, o: ir.Table) -> ir.Table:
         not_independent=_flag(~s.independent).sum(),
         not_blind=_flag(~s.blind).sum(),
         retrospective_interviews=_flag(s.retrospective & s.eligible).sum(),
+        unblinded_interviews=_flag(s.unblinded & s.eligible).sum(),
+        unblinding_recorded=_flag(s.unblinding_recorded & s.eligible).sum(),
     )
     chosen = chosen_interviews(t)
     ix = index_disorders(t)
@@ -138,11 +148,32 @@ def diagnostic_table(t: Tables, o: ir.Table) -> ir.Table:
             lost[f"lost_{point}{sfx}"] = (d.diagnosed & d[f"has_{point}"]
                                           & (d[f"lost_{point}{sfx}"] == d.index_n))
     d = d.mutate(**lost)
+    d = _without_unblinded(t, d)
     return d.mutate(
         free_end=d.has_end & (d.end_present == 0),
         usual_self_rated=d.diagnosed & d.has_end & d.end_usual_self.notnull(),
         official_outcome=d.finished & d.paired & d.at_caseness,
     )
+
+
+def _without_unblinded(t: Tables, d: ir.Table) -> ir.Table:
+    """Columns ``diagnosed_b``, ``has_end_b``, ``has_follow_up_b``, ``lost_end_b`` and
+    ``lost_follow_up_b``: the same rules with unblinded interviews left out."""
+    chosen = chosen_interviews(t, without_unblinded=True)
+    ix = index_disorders(t, without_unblinded=True)
+    losses = ix.group_by("referral_id").aggregate(
+        index_n_b=ix.count(),
+        **{f"lost_{p}_n_b": _flag(_lost(ix[f"{p}_status"], False)).sum()
+           for p in ("end", "follow_up")})
+    has = chosen.group_by("referral_id").aggregate(
+        **{f"has_{p}_b": _flag(chosen.timepoint == p).max() == 1 for p in TIMEPOINTS})
+    d = d.left_join(has, "referral_id").drop("referral_id_right")
+    d = d.left_join(losses, "referral_id").drop("referral_id_right")
+    d = d.mutate(**{f"has_{p}_b": d[f"has_{p}_b"].fill_null(False) for p in TIMEPOINTS},
+                 index_n_b=d.index_n_b.fill_null(0))
+    d = d.mutate(diagnosed_b=d.has_baseline_b & (d.index_n_b > 0))
+    return d.mutate(**{f"lost_{p}_b": d.diagnosed_b & d[f"has_{p}_b"]
+                       & (d[f"lost_{p}_n_b"] == d.index_n_b) for p in ("end", "follow_up")})
 
 
 # ------------------------------------------------------------------ metrics
@@ -196,6 +227,23 @@ _p("diagnostic.eligible_interview_share", "Interviews by independent, blind asse
    lambda d: d.eligible_interviews, lambda d: d.interviews,
    "Eligible interviews ÷ all interviews of referrals ended in the period (with "
    "--assessors any every interview is eligible).")
+
+
+_p("diagnostic.unblinded_share", "Interviews in which the assessor became unblinded",
+   lambda d: d.unblinded_interviews, lambda d: d.unblinding_recorded,
+   "Eligible interviews in which the assessor learnt the treatment or the scores before "
+   "rating (unblinded) ÷ eligible interviews that record whether they did.")
+for _point, _name in (("end", "end"), ("follow_up", "follow-up")):
+    _p(f"diagnostic.lost_index_{_point}_itt_blinded",
+       f"Lost their index diagnoses at {_name}, without unblinded interviews",
+       lambda d, p=_point: d[f"lost_{p}_b"], lambda d: d.diagnosed_b,
+       f"As lost_index_{_point}_itt, with every interview in which the assessor became "
+       "unblinded left out (B then counts only people diagnosed at a blinded baseline).")
+    _p(f"diagnostic.lost_index_{_point}_observed_blinded",
+       f"Lost index diagnoses at {_name} among those interviewed, without unblinded "
+       "interviews",
+       lambda d, p=_point: d[f"lost_{p}_b"], lambda d, p=_point: d.diagnosed_b & d[f"has_{p}_b"],
+       f"As lost_index_{_point}_observed, with unblinded interviews left out.")
 
 
 def _agreement_set(d):
@@ -291,6 +339,58 @@ table("diagnostic.by_disorder", "Loss of each disorder present at baseline", _by
                ("lost_end", "not present at the end interview"),
                ("lost_follow_up", "not present at the follow-up interview")],
       finish=_finish_by_disorder, base="diagnostic")
+
+RATED = ("present", "subthreshold", "absent")
+
+
+def _inter_rater(bases):
+    d = bases["diagnostic"]
+    t = Tables()
+    i = t.interviews
+    first = chosen_interviews(t).select("interview_id")
+    rated = primary_ratings(t)
+    firsts = rated.join(first, "interview_id").select(
+        "referral_id", "timepoint", "disorder", first=rated.status)
+    second = i.filter(i.second_rating.fill_null(False))
+    seconds = second.select("referral_id", "timepoint", "disorder", second=second.status)
+    pairs = firsts.join(seconds, ["referral_id", "timepoint", "disorder"])
+    pairs = pairs.join(d.select("referral_id"), "referral_id")
+    return pairs.group_by(["disorder", "first", "second"]).aggregate(n=pairs.count()).order_by(
+        ["disorder", "first", "second"])
+
+
+def _finish_inter_rater(rows):
+    tables: dict[str, list[list[int]]] = {}
+    for row in rows:
+        cells = tables.setdefault(row["disorder"], [[0] * 3 for _ in RATED])
+        cells[RATED.index(row["first"])][RATED.index(row["second"])] += int(row["n"])
+    out = []
+    for disorder in sorted(tables):
+        cells = tables[disorder]
+        n = sum(map(sum, cells))
+        k = cohen_kappa(cells)
+        defined = k.kappa == k.kappa
+        out.append({"disorder": disorder, "n": n,
+                    "agreement_rate": k.observed,
+                    "kappa": k.kappa if defined else None,
+                    # kappa lies in [-1, 1]; the Wald interval can cross those bounds
+                    "kappa_ci_low": max(-1.0, k.ci_low) if defined else None,
+                    "kappa_ci_high": min(1.0, k.ci_high) if defined else None})
+    return out
+
+
+table("agreement.inter_rater", "Agreement between two assessors of the same interview",
+      _inter_rater,
+      "For each disorder: pairs of a first rating (the eligible interview counted) and a "
+      "second, independent rating of the same referral and time point (second_rating), "
+      "their raw agreement and Cohen's kappa over present / subthreshold / absent with its "
+      "asymptotic 95% interval (Fleiss, Cohen & Everitt 1969); kappa is undefined when "
+      "both raters put every pair in one category.",
+      "Cohen J (1960) Educ Psychol Meas 20:37-46",
+      columns=[("disorder", "disorder"), ("n", "pairs of ratings"),
+               ("agreement_rate", "share of pairs rated the same"),
+               ("kappa", "Cohen's kappa (95% CI)")],
+      finish=_finish_inter_rater, base="diagnostic")
 
 # the characteristics the study compares its sample on (metrics/balance.py), then two
 # that only exist once treatment is over

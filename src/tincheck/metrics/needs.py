@@ -75,6 +75,12 @@ NEEDS: tuple[Need, ...] = (
          "rating)", ("diagnostic.back_to_usual_self_end",)),
     Need(("interviews.retrospective",), "whether interviews were rated retrospectively "
          "(each is taken as rated at the time)"),
+    Need(("interviews.second_rating",), "agreement between two assessors rating the same "
+         "interview (every interview is taken as a first rating)",
+         ("agreement.inter_rater",)),
+    Need(("interviews.unblinded",), "whether blinding broke in an interview: the share "
+         "unblinded, and loss of diagnosis without such interviews",
+         ("diagnostic.unblinded_share", "diagnostic.*_blinded")),
 )
 
 

@@ -23,9 +23,9 @@ from ..schema import INTERVIEWS
 from .export import EVENT, MAX_SHOWN, REPEAT_INSTANCE, REPEAT_INSTRUMENT, ROW, Export
 from .mapping import FieldSpec, Mapping, field_findings
 
-# every canonical column but second_rating: one record-event of a REDCap project is one
-# rating, never a second rater's (the column is optional; absent means not a second one)
-COLUMNS = [name for name in INTERVIEWS.column_names if name != "second_rating"]
+# every canonical column; second_rating stays blank (not a second rater's): one
+# record-event of a REDCap project is one rating
+COLUMNS = list(INTERVIEWS.column_names)
 IDENTIFIERS = ("interview_id", "referral_id", "assessor_id")
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
 LABEL_HEADERS = ("Record ID", "Event Name", "Repeat Instrument", "Repeat Instance")
@@ -264,7 +264,8 @@ class _Converter:
                 out[name] = np.nan
         out = out[COLUMNS]
         out["date"] = pd.to_datetime(out["date"])
-        for name in ("assessor_independent", "assessor_blind", "retrospective"):
+        for name in ("assessor_independent", "assessor_blind", "retrospective",
+                     "second_rating", "unblinded"):
             out[name] = out[name].astype("boolean")
         for name in ("months_after_end", "usual_self_pct"):
             out[name] = out[name].astype(float)

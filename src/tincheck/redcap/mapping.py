@@ -39,6 +39,7 @@ FIELD_KEYS = {
     "retrospective": False,
     "usual_self_pct": False,
     "months_after_end": False,
+    "unblinded": False,
 }
 TOP_KEYS = ("record_id", "referral_id", "ignore_instruments", "events", "follow_up_months",
             "fields", "status", "disorders")

@@ -230,7 +230,8 @@ def _maximum_likelihood(yi, vi, X, restricted: bool) -> float:
                                                 rtol=4 * np.finfo(float).eps, maxiter=500)))
     if not candidates:  # the score never turned negative: cannot happen with k > p
         raise ConvergenceError(f"no maximum of the {'REML' if restricted else 'ML'} "
-                               "likelihood found; try method='PM' or 'DL'")
+                               "likelihood found; try the PM or DL estimator (method='PM'; "
+                               "on the command line --method PM)")
     if len(candidates) == 1:
         return candidates[0]
     return max(candidates, key=lambda t: log_likelihood(y, v, t, X, restricted))

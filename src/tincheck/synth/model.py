@@ -271,4 +271,5 @@ def usual_self(rng: np.random.Generator, params: dict, demoralisation: np.ndarra
     worst = np.max(core, axis=1)
     mean = 100 * ndtr(-(u["demoralisation"] * demoralisation + u["core"] * worst)
                       + u["offset"])
-    return np.clip(np.round(mean + u["error_sd"] * rng.standard_normal(len(mean))), 0, 100)
+    answer = np.clip(np.round(mean + u["error_sd"] * rng.standard_normal(len(mean))), 0, 100)
+    return answer + 0.0  # -0.0 (a small negative rounded) written as 0, not -0

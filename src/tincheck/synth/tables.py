@@ -156,7 +156,9 @@ def chunk_tables(ctx: Context, chunk: Chunk) -> dict[str, pa.Table]:
         "disorder": labelled(DISORDERS, i.disorder),
         "status": labelled(STATUS, i.status),
         "usual_self_pct": numbers(i.usual_self, pa.float64()),
+        # the generator draws no second ratings and no broken blinding
         "second_rating": pa.array(np.zeros(len(i.ref), bool), pa.bool_()),
+        "unblinded": pa.array(np.zeros(len(i.ref), bool), pa.bool_()),
     })
     return tables
 

@@ -29,10 +29,19 @@ DIAGNOSTIC = ("diagnostic.baseline_interviewed", "diagnostic.baseline_diagnosed"
               "diagnostic.lost_index_follow_up_observed", "diagnostic.durable_loss_itt",
               "diagnostic.back_to_usual_self_end")
 INDEPENDENCE = ("diagnostic.eligible_interview_share",)
+UNBLINDED_SHARE = "diagnostic.unblinded_share"
 
 
 def _strict() -> list[str]:
     return [i for i in family_metrics("diagnostic") if i.endswith("_strict")]
+
+
+def _blinding_figures() -> list[str]:
+    """The share unblinded, then each figure beside its variant without the interviews
+    in which the assessor became unblinded (``..._blinded``)."""
+    pairs = [(i.removesuffix("_blinded"), i) for i in family_metrics("diagnostic")
+             if i.endswith("_blinded")]
+    return [UNBLINDED_SHARE, *(i for pair in pairs for i in pair)]
 
 
 def diagnostic(doc: Doc) -> list[str]:
@@ -55,7 +64,10 @@ def diagnostic(doc: Doc) -> list[str]:
                   "absent). ITT figures count people without a later interview as not "
                   "having lost their diagnoses."),
         metric_table(doc, family_metrics("diagnostic", first=DIAGNOSTIC,
-                                         skip=_strict() + list(INDEPENDENCE)),
+                                         skip=_strict() + list(INDEPENDENCE) + [
+                                             i for i in _blinding_figures()
+                                             if i.endswith("_blinded") or
+                                             i == UNBLINDED_SHARE]),
                      "Loss of diagnosis, durability and back to usual self"),
     ]
     rows_by_disorder = doc.table("diagnostic.by_disorder")
@@ -69,7 +81,23 @@ def diagnostic(doc: Doc) -> list[str]:
     if rows_by_disorder:
         blocks.append(_by_disorder_table(rows_by_disorder))
     blocks.append(metric_table(doc, _strict(), "Strict variant: only 'absent' counts as lost"))
+    blocks += _blinding(doc)
     return blocks
+
+
+def _blinding(doc: Doc) -> list[str]:
+    """The share of interviews in which blinding broke, and the headline figures with
+    and without those interviews."""
+    if "interviews.unblinded" in (doc.data.get("optional_absent") or {}):
+        return [paragraph("The interviews do not record whether the assessor became "
+                          "unblinded (column unblinded), so the figures cannot be shown "
+                          "without such interviews.", "empty")]
+    return [paragraph("An assessor kept blind may still learn the treatment in the "
+                      "interview (the client names the therapy). Such interviews count "
+                      "above; here the headline figures are set beside the same figures "
+                      "without them."),
+            metric_table(doc, _blinding_figures(), "With and without interviews in which the "
+                                        "assessor became unblinded")]
 
 
 def _disorder(code) -> str:
@@ -208,6 +236,7 @@ def independence(doc: Doc) -> list[str]:
             [[esc(r["interviews"]), count_html(r.get("n"))] for r in eligibility],
             ["Interviews", "Number"], caption="Which interviews count, and why others do not",
             numeric={1}))
+    blocks += _inter_rater(doc)
     smd = doc.table("diagnostic.representativeness")
     if smd:
         names = {**balance.LABELS, "treatment_contacts": "treatment sessions",
@@ -234,3 +263,33 @@ def independence(doc: Doc) -> list[str]:
              "SMD", "|SMD| > 0.1"], caption="Representativeness of the interviewed sample",
             numeric={1, 2, 3, 4, 5}))
     return blocks
+
+
+def _inter_rater(doc: Doc) -> list[str]:
+    """Agreement between two assessors rating the same interview, per disorder."""
+    rows = doc.table("agreement.inter_rater")
+    if not rows:
+        recorded = "interviews.second_rating" not in (doc.data.get("optional_absent") or {})
+        return [paragraph("No second rating could be paired with the interview it rates, "
+                          "so agreement between assessors is not reported." if recorded else
+                          "No interview has a second, independent rating (column "
+                          "second_rating), so agreement between assessors is not "
+                          "reported.", "empty")]
+    body = []
+    for r in sorted(rows, key=lambda r: (-(r.get("n") or 0), str(r["disorder"]))):
+        kappa = r.get("kappa")
+        if kappa is None:
+            text = "* suppressed" if r.get("suppressed") else "undefined (one category)"
+        else:
+            interval = num_interval(r.get("kappa_ci_low"), r.get("kappa_ci_high"))
+            text = f"{num(kappa)} ({interval}), {kappa_band(kappa)}"
+        agreement = r.get("agreement_rate")
+        body.append([esc(_disorder(r["disorder"])), count_html(r.get("n")),
+                     esc(DASH if agreement is None else pct(agreement)), esc(text)])
+    return [paragraph("Reliability: a share of interviews was rated a second time by another "
+                      "assessor (from the recording, or sitting in) without seeing the first "
+                      "rating. Cohen's κ per disorder over present, subthreshold and absent, "
+                      "with 95% intervals; second ratings never count towards an outcome."),
+            html_table(body, ["Disorder", "Pairs", "Same rating", "κ (95% CI), Landis & Koch"],
+                       caption="Agreement between two assessors of the same interview",
+                       numeric={1, 2})]
