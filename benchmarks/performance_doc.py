@@ -28,8 +28,8 @@ def seconds(value: float | None) -> str:
     return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
 
 
-def mib(value: int | None) -> str:
-    return "n/a" if value is None else f"{value:,} MiB"
+def mib(value: float | None) -> str:
+    return "n/a" if value is None else f"{round(value):,} MiB"
 
 
 def ratio(value: float) -> str:
