@@ -1,34 +1,144 @@
-"""Time impute_pmm on a service-sized table.
+"""Time the audit's multiple imputation, today's code against the code before its
+speed-up, in the same run, and check that both give the same values to the last digit.
 
-    .venv/bin/python benchmarks/imputation.py [rows]
+    .venv/bin/python benchmarks/imputation.py                   # 100,000 referrals
+    .venv/bin/python benchmarks/imputation.py --referrals 1000000 --repeat 3
+    .venv/bin/python benchmarks/imputation.py --no-before       # today's code only
 
-Two score columns with 40% missing, predicted by a score, age, sex, 30 services and
-8 problem descriptors (41 design columns); m = 20, 10 iterations, as the audit runs it.
+The cases table is the one the audit imputes (``cases_expression``: one row per case,
+first and last scores, age, contacts, sex, problem, service), fetched from the
+synthetic service that benchmarks/run.py caches (seed 1; written when absent). Each
+run times ``impute_recovery`` (m = 20, 10 iterations, the audit's seed) with
+``impute_pmm`` as it is today and as it was (benchmarks/imputation_before.py, run
+with BLAS limited to one thread as the audit then ran it), alternating, and checks
+that every completed data set and the pooled estimate and interval are identical.
+Wall and CPU time (all threads) are both reported: on a shared machine the CPU time
+is the measure of the work done that the neighbours disturb least.
 """
 
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
-from tincheck.stats.imputation import impute_pmm
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import imputation_before  # noqa: E402
+
+from tincheck.metrics import imputation  # noqa: E402
 
 
-def main(n: int) -> None:
-    rng = np.random.default_rng(0)
-    frame = pd.DataFrame({
-        "first": rng.normal(size=n), "age": rng.normal(40, 10, n),
-        "sex": rng.choice(["F", "M"], n), "service": rng.choice([f"s{i}" for i in range(30)], n),
-        "descriptor": rng.choice(list("ABCDEFGH"), n)})
-    for column in ("last_phq9", "last_gad7"):
-        frame[column] = frame["first"] + rng.normal(size=n)
-        frame.loc[rng.random(n) < 0.4, column] = np.nan
-    start = time.perf_counter()
-    impute_pmm(frame, ["last_phq9", "last_gad7"], ["first", "age", "sex", "service",
-                                                   "descriptor"], m=20, seed=1)
-    print(f"{n:,} rows, 2 columns, m = 20, 10 iterations: {time.perf_counter() - start:.1f} s")
+def cases_table(referrals: int) -> pd.DataFrame:
+    """The cases the audit imputes, for the cached synthetic service of that size
+    (the audit's own cases query, captured at the imputation hook; kept beside it)."""
+    saved = HERE / "cache" / f"r{referrals}-s1.cases.parquet"
+    if saved.exists():
+        return pd.read_parquet(saved)
+    import tincheck
+    from tincheck.synth import generate
+
+    folder = HERE / "cache" / f"r{referrals}-s1"
+    if not (folder / "manifest.json").exists():
+        generate(folder, referrals=referrals, seed=1, format="parquet")
+    captured = {}
+
+    def capture(cases, m=imputation.DEFAULT_M, seed=imputation.DEFAULT_SEED):
+        captured["cases"] = cases.copy()
+        return imputation.Result("sensitivity.multiple_imputation", "statistic", None)
+
+    imputation.impute_recovery = capture
+    try:
+        with tincheck.read_dataset(folder) as dataset:
+            tincheck.audit(dataset, imputations=imputation.DEFAULT_M)
+    finally:
+        imputation.impute_recovery = RECOVERY
+    captured["cases"].to_parquet(saved)
+    return captured["cases"]
+
+
+def run(cases: pd.DataFrame, impute, blas_one_thread: bool):
+    captured = []
+
+    def capture(*args, **kwargs):
+        frames = impute(*args, **kwargs)
+        captured.extend(frames)
+        return frames
+
+    imputation.impute_pmm = capture
+    try:
+        start, cpu = time.perf_counter(), time.process_time()
+        if blas_one_thread:
+            with threadpool_limits(limits=1, user_api="blas"):
+                result = imputation.impute_recovery(cases)
+        else:
+            result = imputation.impute_recovery(cases)
+        return (time.perf_counter() - start, time.process_time() - cpu), result, captured
+    finally:
+        imputation.impute_pmm = ORIGINAL
+
+
+ORIGINAL = imputation.impute_pmm
+RECOVERY = imputation.impute_recovery
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--referrals", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-before", action="store_true",
+                        help="time today's code only")
+    args = parser.parse_args()
+    cases = cases_table(args.referrals)
+    missing = int(cases[["phq_last", "anx_last"]].isna().any(axis=1).sum())
+    print(f"{args.referrals:,} referrals: {len(cases):,} cases, {missing:,} with last "
+          f"scores to impute; load average {os.getloadavg()[0]:.1f}", flush=True)
+    times = {"today": [], "before": []}
+    cpu = {"today": [], "before": []}
+    for _ in range(args.repeat):
+        (seconds, busy), result, frames = run(cases, ORIGINAL, blas_one_thread=False)
+        times["today"].append(seconds)
+        cpu["today"].append(busy)
+        print(f"  today:  {seconds:6.2f} s (CPU {busy:6.2f} s)  recovery {result.value!r} "
+              f"[{result.ci_low!r}, {result.ci_high!r}]", flush=True)
+        if args.no_before:
+            continue
+        (seconds, busy), old, old_frames = run(cases, imputation_before.impute_pmm,
+                                               blas_one_thread=True)
+        times["before"].append(seconds)
+        cpu["before"].append(busy)
+        same = (result.value, result.ci_low, result.ci_high) == (old.value, old.ci_low,
+                                                                 old.ci_high)
+        for a, b in zip(frames, old_frames, strict=True):
+            pd.testing.assert_frame_equal(a, b, check_exact=True)
+            same = same and a.attrs == b.attrs
+        print(f"  before: {seconds:6.2f} s (CPU {busy:6.2f} s)  identical to today's: {same}", flush=True)
+        if not same:
+            raise SystemExit("today's imputations differ from the code before the speed-up")
+    summary = {k: {"median": statistics.median(v), "min": min(v), "max": max(v)}
+               for k, v in times.items() if v}
+    summary["cpu"] = {k: {"median": statistics.median(v), "min": min(v), "max": max(v)}
+                      for k, v in cpu.items() if v}
+    if times["before"]:
+        # each run's before ÷ today, then the median: neighbours' load hits both alike
+        summary["speed_up"] = statistics.median(
+            b / t for b, t in zip(times["before"], times["today"]))
+        summary["cpu_ratio"] = statistics.median(
+            b / t for b, t in zip(cpu["before"], cpu["today"]))
+    summary.update(referrals=args.referrals, cases=len(cases), to_impute=missing,
+                   load_after=os.getloadavg()[0])
+    print("BENCH " + json.dumps(summary))
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    np.seterr(all="ignore")
+    main()

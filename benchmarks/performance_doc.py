@@ -9,6 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+E2E_START, E2E_END = "<!-- e2e:start -->", "<!-- e2e:end -->"
+# the command's progress steps, grouped into the parts of the table
+PARTS = (("reading + validation", ("reading and validating the data",)),
+         ("metrics", ("building the per-referral working table", "building the interview table",
+                      "computing metrics")),
+         ("imputation", ("multiple imputation",)),
+         ("report", ("writing report.json and metrics.csv",
+                     "drawing the charts and writing report.html")))
 GIB = 1024
 TARGET_SIZE = 1_000_000
 SMALL_SIZE = 100_000
@@ -20,8 +28,8 @@ def seconds(value: float | None) -> str:
     return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
 
 
-def mib(value: int | None) -> str:
-    return "n/a" if value is None else f"{value:,} MiB"
+def mib(value: float | None) -> str:
+    return "n/a" if value is None else f"{round(value):,} MiB"
 
 
 def ratio(value: float) -> str:
@@ -193,13 +201,76 @@ def spark_section(line: dict) -> list[str]:
             f"{s['largest_difference']:.3g}."]
 
 
+def _spread(values: list[float], show=seconds) -> str:
+    """Median (min–max) of the runs."""
+    import statistics
+
+    if len(values) == 1:
+        return show(values[0])
+    return f"{show(statistics.median(values))} ({show(min(values))}–{show(max(values))})"
+
+
+def end_to_end_sections(lines: list[dict]) -> list[str]:
+    """One table: the default command at each size, its parts, peak memory, floor, ratio."""
+    abouts = [line for line in lines if "machine" in line]
+    runs = [line for line in lines if line.get("kind") == "end_to_end"]
+    m = abouts[-1]["machine"] if abouts else {}
+    out = ["## The default command, end to end", ""]
+    if m:
+        commands = sorted({a["command"] for a in abouts})
+        out += [f"Measured on {m['date']} with " + " and ".join(f"`{c}`" for c in commands)
+                + f" at commit `{m['commit']}`: {m['cpu']}, {m['cores']} cores, "
+                f"{m['memory_gib']} GiB; Python {m['python']}, DuckDB {m['duckdb']}, "
+                f"numpy {m['numpy']}.", ""]
+    loads = [r["command"]["load_before"] for r in runs]
+    if loads:
+        out += [f"The machine was shared: the one-minute load average before each command "
+                f"ranged from {min(loads):.1f} to {max(loads):.1f} (2 cores; 2.0 means both "
+                "busy), so wall times carry the neighbours' load; the ratio to the floor is "
+                "taken within each run (the floor query just before and just after the "
+                "command, averaged), and CPU time is given beside wall time.", ""]
+    head = ["referrals", "DuckDB memory", "runs", "load", "end to end", "CPU time",
+            *[name for name, _ in PARTS], "peak memory", "floor", "end to end ÷ floor",
+            "CPU ÷ floor's CPU"]
+    rows = []
+    for key in sorted({(r["referrals"], r.get("memory_limit") or "") for r in runs}):
+        group = [r for r in runs if (r["referrals"], r.get("memory_limit") or "") == key]
+        loads = [r["command"]["load_before"] for r in group]
+        parts = [_spread([sum(r["command"]["parts"].get(step, 0.0) for step in steps)
+                          for r in group]) for _, steps in PARTS]
+        rows.append([f"{key[0]:,}", key[1] or "default", str(len(group)),
+                     f"{min(loads):.1f}–{max(loads):.1f}",
+                     _spread([r["command"]["seconds"] for r in group]),
+                     _spread([r["command"]["cpu_seconds"] for r in group]), *parts,
+                     _spread([r["command"]["peak_rss_mib"] for r in group], mib),
+                     _spread([r["floor_seconds"] for r in group]),
+                     _spread([r["ratio"] for r in group], ratio),
+                     _spread([r["command"]["cpu_seconds"] / r["floor_cpu_seconds"]
+                              for r in group], ratio)])
+    out += table(head, rows)
+    out += ["", "Each cell is the median of the runs with (min–max). End to end is the "
+            "command's wall time in its own process, imports excluded (about 2 s more from "
+            "the shell); its parts are the steps its progress display shows; peak memory is "
+            "the process's resident high-water mark (`getrusage`). CPU time counts every "
+            "thread (DuckDB's and the imputation's), the floor's likewise."]
+    return out
+
+
+def _replace(text: str, start: str, end: str, block: str) -> str:
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        return head + block + rest.split(end, 1)[1]
+    return text.rstrip("\n") + "\n\n" + block + "\n"
+
+
 def write(path: Path, lines: list[dict]) -> None:
-    """Replace the measured block of ``path`` (appended if the markers are missing)."""
-    block = "\n".join([START, ""] + sections(lines) + ["", END])
+    """Replace the measured blocks of ``path`` that ``lines`` hold (each appended if its
+    markers are missing): the stage tables, the end-to-end table, or both."""
     text = path.read_text(encoding="utf-8") if path.is_file() else "# Performance\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    if any(line.get("kind") == "end_to_end" for line in lines):
+        block = "\n".join([E2E_START, ""] + end_to_end_sections(lines) + ["", E2E_END])
+        text = _replace(text, E2E_START, E2E_END, block)
+    if any("audit" in line for line in lines):
+        block = "\n".join([START, ""] + sections(lines) + ["", END])
+        text = _replace(text, START, END, block)
     path.write_text(text, encoding="utf-8")

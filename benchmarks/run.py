@@ -15,6 +15,14 @@ Run: make bench                                   # = python benchmarks/run.py
      python benchmarks/run.py --spark              # also DuckDB vs Spark at 200,000
      python benchmarks/run.py --sizes 1000000 --memory-limit 3GB   # DuckDB capped
      python benchmarks/run.py --from results.jsonl # rewrite the doc from saved lines
+     python benchmarks/run.py --end-to-end --repeat 3   # the default command itself
+
+With --end-to-end, each run at each size times the default command a user runs
+(``tincheck audit DIR --out ...``: validation, metrics, imputation, report; the
+``command`` stage) between two runs of the floor query, so that the ratio to the
+floor is measured within the run on the same machine load; the table in
+docs/performance.md between ``e2e:start`` and ``e2e:end`` gives the median of the
+runs with min and max.
 
 Timings are wall time inside the child (imports excluded); peak memory is the
 child's own peak resident set (``getrusage``). Every JSON line is also appended to
@@ -111,6 +119,26 @@ def ratios(record: dict) -> dict:
     }
 
 
+def end_to_end(referrals: int, seed: int, run: int, fresh: bool) -> dict:
+    """The default command at one size, between two runs of the floor query."""
+    folder, _ = service(referrals, seed, fresh)
+    record = {"kind": "end_to_end", "referrals": referrals, "seed": seed, "run": run,
+              "memory_limit": os.environ.get("TINCHECK_MEMORY_LIMIT"),
+              "started": _dt.datetime.now().isoformat(timespec="seconds")}
+    with tempfile.TemporaryDirectory(prefix="tincheck-bench-") as workdir:
+        for stage in ("floor", "command", "floor_after"):
+            print(f"  {referrals:,} referrals, run {run}: {stage} ...", file=sys.stderr,
+                  flush=True)
+            record[stage] = run_stage(stage.removesuffix("_after"), folder, Path(workdir))
+    record["load_after"] = list(os.getloadavg())
+    floor = (record["floor"]["seconds"] + record["floor_after"]["seconds"]) / 2
+    record["floor_seconds"] = floor
+    record["ratio"] = record["command"]["seconds"] / floor
+    record["floor_cpu_seconds"] = (record["floor"]["cpu_seconds"]
+                                   + record["floor_after"]["cpu_seconds"]) / 2
+    return record
+
+
 def spark(seed: int) -> dict:
     """DuckDB and Spark audits of the 200,000-referral service."""
     folder, _ = service(SPARK_REFERRALS, seed, False)
@@ -159,6 +187,8 @@ def main() -> None:
                         "e.g. 3GB")
     parser.add_argument("--fresh", action="store_true",
                         help="synthesise again instead of reusing the cached Parquet")
+    parser.add_argument("--end-to-end", action="store_true",
+                        help="time the default command (tincheck audit) against the floor")
     parser.add_argument("--no-doc", action="store_true", help="do not write the doc")
     parser.add_argument("--from", dest="source", type=Path,
                         help="write the doc from saved JSON lines instead of measuring")
@@ -179,7 +209,8 @@ def main() -> None:
     print(json.dumps(about), flush=True)
     for run in range(1, args.repeat + 1):
         for referrals in args.sizes:
-            line = measure(referrals, args.seed, run, args.fresh and run == 1)
+            line = (end_to_end if args.end_to_end else measure)(
+                referrals, args.seed, run, args.fresh and run == 1)
             lines.append(line)
             print(json.dumps(line), flush=True)
     if args.spark:

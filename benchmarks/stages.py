@@ -20,6 +20,11 @@ Stages:
   is installed, else report.json).
 - ``floor``: one DuckDB query over the same Parquet columns (:data:`FLOOR_SQL`).
 - ``pandas``: benchmarks/pandas_baseline.py, checked equal to the pickled audit.
+- ``command``: the default command a user runs, ``tincheck audit FOLDER --out
+  WORKDIR/report`` (reading and validation, the metrics, multiple imputation with
+  m = 20, the report), in this process through the CLI's own entry point; its wall
+  and CPU time (imports excluded and timed apart) and the time of each step the
+  command's progress display shows.
 - ``spark``: ingest, the DuckDB audit twice, Spark's start-up, the Spark audit twice
   (cold, then with its SQL compiled and the JVM warm), and the largest difference
   between the engines' results.
@@ -27,6 +32,7 @@ Stages:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -175,10 +181,10 @@ def stage_floor(folder: Path, workdir: Path) -> dict:
     sql = FLOOR_SQL.format(referrals=path("referrals"), appointments=path("appointments"),
                            measures=path("measures"))
     con = duckdb.connect(":memory:")
-    start = clock()
+    start, cpu = clock(), time.process_time()
     row = con.execute(sql).fetchone()
-    seconds = clock() - start
-    return {"seconds": seconds, "rows": row[0]}
+    seconds, cpu = clock() - start, time.process_time() - cpu
+    return {"seconds": seconds, "cpu_seconds": cpu, "rows": row[0]}
 
 
 def stage_pandas(folder: Path, workdir: Path) -> dict:
@@ -204,6 +210,38 @@ def _same(a, b) -> bool:
     if a is None or b is None:
         return a is b
     return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def stage_command(folder: Path, workdir: Path) -> dict:
+    start = clock()
+    import tincheck.cli.audit as cli_audit
+    from tincheck.cli import app
+
+    imports = clock() - start
+    marks = []
+
+    @contextlib.contextmanager
+    def steps(console_=None):
+        # the command's own progress steps, timed instead of drawn
+        def step(description):
+            marks.append((description, clock(), time.process_time()))
+        yield step
+        marks.append(("end", clock(), time.process_time()))
+
+    cli_audit.steps = steps
+    start, cpu = clock(), time.process_time()
+    try:
+        app(["audit", str(folder), "--out", str(workdir / "report")],
+            standalone_mode=False)
+    except SystemExit as exc:  # pragma: no cover - a failed audit stops the benchmark
+        if exc.code:
+            raise
+    seconds, cpu = clock() - start, time.process_time() - cpu
+    parts = {a[0]: b[1] - a[1] for a, b in zip(marks, marks[1:])}
+    cpu_parts = {a[0]: b[2] - a[2] for a, b in zip(marks, marks[1:])}
+    return {"seconds": seconds, "cpu_seconds": cpu, "import_seconds": imports,
+            "parts": parts, "cpu_parts": cpu_parts, "before_first_step": marks[0][1] - start if marks else None,
+            "memory_limit": os.environ.get("TINCHECK_MEMORY_LIMIT")}
 
 
 def stage_spark(folder: Path, workdir: Path) -> dict:
@@ -270,7 +308,7 @@ def _largest_difference(a, b) -> float:
 
 STAGES = {"synth": stage_synth, "audit": stage_audit, "imputation": stage_imputation,
           "render": stage_render, "floor": stage_floor, "pandas": stage_pandas,
-          "spark": stage_spark}
+          "spark": stage_spark, "command": stage_command}
 
 
 def main(argv: list[str]) -> None:

@@ -30,6 +30,10 @@ TRUE_WORDS = ("true", "t", "yes", "y", "1")
 FALSE_WORDS = ("false", "f", "no", "n", "0")
 
 _TEXT_TYPES = ("VARCHAR",)
+# A raw column the loader has already made text with :func:`text_sql` (and
+# pseudonymised): parsing and checking it must not apply text_sql a second time,
+# which would drop a second protective quote (``''-3`` would read as ``-3``).
+NORMALISED_TEXT = "VARCHAR (normalised)"
 _INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
                   "USMALLINT", "UINTEGER", "UBIGINT")
 _REAL_TYPES = ("FLOAT", "DOUBLE", "REAL") 
@@ -63,6 +67,8 @@ def text_sql(col: str, raw_type: str) -> str:
     advice against CSV injection) writes such a value (:func:`tincheck.safecsv.restore`),
     so ``'-3`` reads as ``-3`` (and ``''-3`` as ``'-3``).
     """
+    if raw_type == NORMALISED_TEXT:
+        return col
     if raw_type in _TEXT_TYPES:
         text = f"trim({col})"
         # the quote before a trigger, or before quotes and a trigger (a value that began
@@ -86,7 +92,7 @@ def null_sql(col: str, raw_type: str) -> str:
     """
     if raw_type in _REAL_TYPES or _is_decimal(raw_type):
         return f"({col} IS NULL OR isnan({col}))"
-    if (raw_type in _INTEGER_TYPES or raw_type in ("DATE", "BOOLEAN")
+    if (raw_type in _INTEGER_TYPES or raw_type in ("DATE", "BOOLEAN", NORMALISED_TEXT)
             or raw_type.startswith("TIMESTAMP")):
         return f"{col} IS NULL"
     return f"{text_sql(col, raw_type)} IS NULL"

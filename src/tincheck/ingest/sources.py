@@ -36,7 +36,7 @@ from ..safecsv import field_limit
 from ..schema import TABLES
 from .columns import HeaderMap, map_headers
 from .findings import CONTROL_CHARACTERS, MAX_SHOWN, Example, Finding, printable
-from .parse import null_sql, quote_ident, quote_literal, text_sql
+from .parse import NORMALISED_TEXT, null_sql, quote_ident, quote_literal, text_sql
 
 SUFFIXES = {".csv.gz": "csv", ".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
 UNSUPPORTED = {".xls": "an old Excel .xls workbook", ".ods": "an OpenDocument spreadsheet",
@@ -105,6 +105,9 @@ class RawTable:
     rows: int = 0
     structure_ok: bool = True
     relation: str = ""  # the loaded table behind the view
+    # file columns already made text (trimmed, unquoted, empty as NULL) and
+    # pseudonymised while loading (_select_sql): parsed without doing it again
+    normalised: frozenset[int] = frozenset()
 
     def raw_column(self, canonical: str) -> str | None:
         """The quoted raw column holding ``canonical``, or None if the file lacks it."""
@@ -113,7 +116,8 @@ class RawTable:
         return quote_ident(f"c{self.header.canonical[canonical]}")
 
     def raw_type(self, canonical: str) -> str:
-        return self.raw_types[f"c{self.header.canonical[canonical]}"]
+        index = self.header.canonical[canonical]
+        return NORMALISED_TEXT if index in self.normalised else self.raw_types[f"c{index}"]
 
 
 def table_of(path: Path) -> tuple[str, str] | None:
@@ -443,7 +447,8 @@ def _finish(con, source: SourceFile, header: HeaderMap, key: bytes | None,
     # when the columns are staged (rules.stage_parsed)
     con.execute(f"CREATE OR REPLACE VIEW {quote_ident(view)} AS {numbered}")
     findings += _control_findings(con, source, header, view, types)
-    raw = RawTable(source, view, header, types, 0, structure_ok, relation)
+    raw = RawTable(source, view, header, types, 0, structure_ok, relation,
+                   frozenset(_text_indexes(header, source.table)))
     return raw, findings
 
 

@@ -18,8 +18,6 @@ and 5; Rubin DB (1987) Multiple Imputation for Nonresponse in Surveys.
 
 from __future__ import annotations
 
-import contextlib
-
 import ibis
 import numpy as np
 import pandas as pd
@@ -29,12 +27,6 @@ from ..instruments import INSTRUMENTS, PROBLEM_GROUPS
 from ..stats.imputation import impute_pmm, pooled_proportion
 from .registry import Result, derived
 from .citations import TINCHECK
-
-try:  # BLAS threads on these small matrices only contend: one thread is 4x faster
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover - threadpoolctl is a dependency; keep working
-    def threadpool_limits(**_):
-        return contextlib.nullcontext()
 
 DEFAULT_M = 20
 DEFAULT_SEED = 20260101
@@ -168,8 +160,7 @@ def compute(backend, bases, context) -> tuple[dict, dict]:
     for column in ("anx_inclusive",):
         cases[column] = cases[column].astype(bool)
     seed = context.extra.get("imputation_seed", DEFAULT_SEED)
-    with threadpool_limits(limits=1, user_api="blas"):
-        context.extra["multiple_imputation"] = impute_recovery(cases, m=m, seed=seed)
+    context.extra["multiple_imputation"] = impute_recovery(cases, m=m, seed=seed)
     return {}, {}
 
 
