@@ -105,3 +105,22 @@ def test_multiple_imputation_of_the_example_service_is_unchanged():
     assert (mi.value, mi.ci_low, mi.ci_high) == (
         0.41539398584353, 0.1993629300902837, 0.6697068313017369)
     assert (mi.n, mi.extra["missing_last_scores"]) == (25, 13)
+
+
+def test_a_statistic_that_could_not_be_estimated_is_null_in_report_json(tmp_path):
+    # A small service (400 referrals): the competence models' standard errors are NaN
+    # (too few therapists); report.json holds null there, never a bare NaN, and is
+    # written with allow_nan=False.
+    import json
+    import math
+
+    import tincheck
+    from tincheck.synth import generate
+
+    folder = generate(tmp_path / "service", referrals=400, seed=3, interview_fraction=0)
+    audit = tincheck.audit(folder, imputations=2, disclosure_control=False)
+    assert any(isinstance(v, float) and math.isnan(v)
+               for r in audit.tables["therapists.competence"] for v in r.values())
+    doc = json.loads(audit.write_json(tmp_path / "report.json").read_text(encoding="utf-8"))
+    row = doc["tables"]["therapists.competence"][0]
+    assert row["ci_low"] is None and row["ci_high"] is None

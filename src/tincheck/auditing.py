@@ -21,6 +21,7 @@ from . import engine as engines
 from .disclosure import metric_json, public_sentence, published_costs, table_json
 from .errors import SettingError
 from .ingest import Dataset, read_dataset
+from .jsonable import jsonable
 from .metrics import Period, Result, evaluate, needs
 from .nice import load_nice_tables
 from .notices import ANY_ASSESSOR_WARNING
@@ -52,13 +53,15 @@ class Audit:
         return self.results[metric_id].value
 
     def to_json(self, disclosure_control: bool | None = None) -> dict:
-        """The ``report.json`` document (disclosure control as set, unless overridden)."""
+        """The ``report.json`` document (disclosure control as set, unless overridden):
+        plain JSON values throughout (a statistic that could not be estimated, NaN in a
+        model's output, is null)."""
         control = self.settings["disclosure_control"] if disclosure_control is None \
             else disclosure_control
         metrics = {mid: metric_json(r, control) for mid, r in self.results.items()}
         if control:
             published_costs(metrics)
-        return {
+        return jsonable({
             "tincheck_version": __version__,
             "generated_at": self.generated_at,
             "data": self.data,
@@ -69,7 +72,7 @@ class Audit:
             "warnings": list(self.public_warnings if control and self.public_warnings
                              is not None else self.warnings),
             "not_computed": [dict(entry) for entry in self.not_computed],
-        }
+        })
 
     def write_json(self, path: str | Path, disclosure_control: bool | None = None) -> Path:
         return write_text(Path(path), json.dumps(self.to_json(disclosure_control), indent=2,

@@ -57,7 +57,8 @@ def world(request, study, tmp_path_factory):
 
 
 def _world(folder):
-    """Users; a sample whose ids and strata are attacks; alice's interviews of every
+    """Users; a sample whose ids are refused when they are attacks and whose strata and
+    referral ids are attacks; alice's interviews of every
     participant saved through the form (note and version are attacks), one corrected
     (the reason is an attack); bob has one interview of his own."""
     from django.test import Client
@@ -65,22 +66,31 @@ def _world(folder):
     from tincheck.assess import services
     from tincheck.assess.csvcells import write_csv
     from tincheck.assess.models import Assignment, Visit
-    from tincheck.assess.sampling import read_sample
+    from tincheck.assess.sampling import SampleError, read_sample
 
     people = users(("cora", "coordinator"), ("alice", "assessor"), ("bob", "assessor"),
                    ("ann", "analyst"))
-    ids = ["S0001", XSS_ID, *FORMULA_IDS, "S0002"]
     referrals = [f"R{n}" for n in range(2)] + list(FORMULA_REFERRALS) + ["R9"]
-    sample = [[i, r, XSS_STRATUM if n % 2 else "problem_descriptor=F32|step=high",
-               "sample", ""] for n, (i, r) in enumerate(zip(ids, referrals))]
-    schedule = [[i, "baseline", "", "received", WINDOW[0].isoformat(), WINDOW[1].isoformat()]
-                for i in ids]
-    (folder / "sample.csv").write_bytes(write_csv(
-        ["study_id", "referral_id", "stratum", "selection", "reserve_rank"], sample))
-    (folder / "schedule.csv").write_bytes(write_csv(
-        ["study_id", "timepoint", "months_after_end", "anchor", "window_start",
-         "window_end"], schedule))
-    rows, visits = read_sample(folder / "sample.csv", folder / "schedule.csv")
+
+    def write(ids):
+        sample = [[i, r, XSS_STRATUM if n % 2 else "problem_descriptor=F32|step=high",
+                   "sample", ""] for n, (i, r) in enumerate(zip(ids, referrals))]
+        schedule = [[i, "baseline", "", "received", WINDOW[0].isoformat(),
+                     WINDOW[1].isoformat()] for i in ids]
+        (folder / "sample.csv").write_bytes(write_csv(
+            ["study_id", "referral_id", "stratum", "selection", "reserve_rank"], sample))
+        (folder / "schedule.csv").write_bytes(write_csv(
+            ["study_id", "timepoint", "months_after_end", "anchor", "window_start",
+             "window_end"], schedule))
+        return read_sample(folder / "sample.csv", folder / "schedule.csv")
+
+    # study ids that are attacks never enter the app (they are part of its links)
+    with pytest.raises(SampleError) as refused:
+        write(["S0001", XSS_ID, *FORMULA_IDS, "S0002"])
+    assert [(p.row, p.column) for p in refused.value.problems] == [
+        (row, "study_id") for row in range(3, 8)]
+    ids = ["S0001", "S0003", "S0004", "S0005", "S0006", "S0007", "S0002"]
+    rows, visits = write(ids)
     services.load_sample(services.command_line(), rows, visits, share=0.0, seed="s",
                          files={})
     coordinator = services.Actor.of(people["cora"])
@@ -97,7 +107,7 @@ def _world(folder):
         answer = client.post(f"/interviews/{task}/", interview_form(
             WINDOW[0], note=XSS_NOTE, instrument_version=XSS_VERSION))
         assert answer.status_code == 302, answer.content[:400]
-    answer = client.post(f"/interviews/{tasks[XSS_ID]}/correct/", {
+    answer = client.post(f"/interviews/{tasks['S0003']}/correct/", {
         **interview_form(WINDOW[0], {"depression": "absent"}, note=XSS_NOTE),
         "reason": XSS_REASON})
     assert answer.status_code == 302
@@ -477,7 +487,7 @@ def test_script_injection_is_escaped_on_every_page(world, pages):
                 assert raw not in text, (who, path, raw)
             seen += text
     # the attacks did reach the pages, escaped (so the test above can fail)
-    for attack in (XSS_ID, XSS_STRATUM, XSS_REASON, XSS_NOTE, XSS_VERSION):
+    for attack in (XSS_STRATUM, XSS_REASON, XSS_NOTE, XSS_VERSION):
         assert _escaped(attack) in seen or _escaped(attack).replace(
             "&quot;", '\\&quot;') in seen, attack
 
@@ -497,6 +507,6 @@ def test_no_exported_cell_starts_a_formula(world):
     cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
     assert cells and not [c for c in cells if c.startswith(TRIGGERS)]
     # the attacks are there, neutralised by a leading quote
-    for attack in FORMULA_REFERRALS + tuple(f"{i}-baseline" for i in FORMULA_IDS):
+    for attack in FORMULA_REFERRALS:
         assert "'" + attack in cells, attack
     assert re.search(r"^interview_id,", text)

@@ -63,3 +63,6 @@ def test_the_plain_statement_follows_the_interaction_interval():
     assert "act together" in found[0] and "do not show" not in found[0]
     absent = statements([{**row, "estimate": 0.05, "ci_low": -0.15, "ci_high": 0.25}], [])
     assert "do not show" in absent[0] and "not evidence that they do not" in absent[0]
+    # standard errors that could not be estimated (NaN in the model, null in report.json)
+    unknown = statements([{**row, "ci_low": None, "ci_high": None}], [])
+    assert "could not be estimated" in unknown[0] and "the data show" not in unknown[0]

@@ -278,7 +278,16 @@ def statements(rows: list[dict], ratings: list[dict]) -> list[str]:
     full = [r for r in rows if r["outcome"] == "recovery"
             and r["model"] == "all three with interactions"]
     key = next((r for r in full if r["term"] == "diagnosis_specific x stage_specific"), None)
-    if key is not None and key.get("estimate") is not None:
+    if key is not None and key.get("estimate") is not None and (
+            key.get("ci_low") is None or key.get("ci_high") is None):
+        # the model ran but its standard errors could not be estimated (NaN, null in
+        # report.json): too few therapists, or ratings with too little spread
+        out.append(
+            f"The diagnosis-specific × stage-specific interaction on recovery is "
+            f"{fixed(key['estimate'], 3)} log-odds per point², but its interval could not "
+            "be estimated (too few therapists or too little spread in their ratings): the "
+            "data cannot say whether the two competences act together.")
+    elif key is not None and key.get("estimate") is not None:
         found = key["ci_low"] > 0 or key["ci_high"] < 0
         out.append(
             f"The diagnosis-specific × stage-specific interaction on recovery is "
