@@ -18,7 +18,8 @@ import ibis.expr.types as ir
 
 from .. import codes
 from ..errors import SettingError
-from ..instruments import (ADSM, DEPRESSION_MEASURE, FALLBACK_ANXIETY_MEASURE, INSTRUMENTS)
+from ..instruments import (ADSM, DEPRESSION_MEASURE, FALLBACK_ANXIETY_MEASURE, INSTRUMENTS,
+                           PROBLEM_GROUPS)
 from ..schema import SOURCE_ROW, ibis_tables
 
 
@@ -131,6 +132,22 @@ def at_caseness(instrument: ir.StringValue, score: ir.NumericValue) -> ir.Boolea
 def below_caseness(instrument: ir.StringValue, score: ir.NumericValue) -> ir.BooleanValue:
     """Whether ``score`` is below caseness (the complement of at caseness; False if missing)."""
     return score.notnull() & instrument.notnull() & ~at_caseness(instrument, score)
+
+
+def caseness_cutoff(instrument: ir.StringValue) -> ir.FloatingValue:
+    """The caseness cut-off of ``instrument`` as a float (null for one without a cut-off):
+    scores are divided by it to put PHQ-9 and every anxiety measure on one scale."""
+    branches = [(instrument == i.code, i.caseness_cutoff) for i in INSTRUMENTS.values()
+                if i.caseness_cutoff is not None]
+    return ibis.cases(*branches, else_=ibis.null("float64")).cast("float64")
+
+
+def problem_group(descriptor: ir.StringValue) -> ir.StringValue:
+    """The problem group of a problem descriptor (instruments.PROBLEM_GROUPS, by code
+    prefix): "other" for a descriptor in no group, "none" when there is none."""
+    branches = [(ibis.or_(*[descriptor.startswith(p) for p in prefixes]), group)
+                for group, prefixes in PROBLEM_GROUPS.items()]
+    return ibis.cases(*branches, else_="other").fill_null("none")
 
 
 def reliable_change_threshold(instrument: ir.StringValue) -> ir.FloatingValue:

@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 
 from .. import engine
-from ..instruments import INSTRUMENTS, PROBLEM_GROUPS
+from ..instruments import INSTRUMENTS
 from ..stats.imputation import impute_pmm, pooled_proportion
+from .blocks import caseness_cutoff, problem_group
 from .registry import Result, derived
 from .citations import TINCHECK
 
@@ -35,22 +36,10 @@ IMPUTE = ("phq_first", "phq_last", "anx_first", "anx_last", "age")
 PREDICTORS = ("treatment_contacts", "sex", "problem", "service")
 
 
-def _cutoffs(instrument):
-    branches = [(instrument == i.code, i.caseness_cutoff) for i in INSTRUMENTS.values()
-                if i.caseness_cutoff is not None]
-    return ibis.cases(*branches, else_=ibis.null("float64")).cast("float64")
-
-
-def _problem(descriptor):
-    branches = [(ibis.or_(*[descriptor.startswith(p) for p in prefixes]), group)
-                for group, prefixes in PROBLEM_GROUPS.items()]
-    return ibis.cases(*branches, else_="other").fill_null("none")
-
-
 def cases_expression(o):
     """One row per case (C): first and (where observed) last scores, predictors."""
     c = o.filter(o.case)
-    cutoff = _cutoffs(c.itt_anx)
+    cutoff = caseness_cutoff(c.itt_anx)
     # ordered, so the same seed gives the same imputations on every engine
     return c.order_by("referral_id").select(
         phq_first=c.phq_first.cast("float64"),
@@ -63,7 +52,7 @@ def cases_expression(o):
         age=c.age.cast("float64"),
         treatment_contacts=c.treatment_contacts.cast("float64"),
         sex=c.sex.fill_null("unknown"),
-        problem=_problem(c.problem_descriptor),
+        problem=problem_group(c.problem_descriptor),
         service=c.service_id,
     )
 

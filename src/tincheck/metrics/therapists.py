@@ -36,11 +36,10 @@ import pandas as pd
 from scipy import special
 
 from .. import engine
-from ..instruments import INSTRUMENTS, PROBLEM_GROUPS
 from ..stats.mixed_models import (profile_icc_linear, profile_sigma_logistic,
                                   random_intercept_linear, random_intercept_logistic,
                                   icc_logistic)
-from .blocks import Tables, contacts_in_referral
+from .blocks import Tables, caseness_cutoff, contacts_in_referral, problem_group
 from .citations import JOHNS_2019
 from .registry import Metric, Result, derived, register
 
@@ -77,18 +76,6 @@ def main_therapist(t: Tables):
                                             "therapists")
 
 
-def _cutoffs(instrument):
-    branches = [(instrument == i.code, i.caseness_cutoff) for i in INSTRUMENTS.values()
-                if i.caseness_cutoff is not None]
-    return ibis.cases(*branches, else_=ibis.null("float64")).cast("float64")
-
-
-def _problem(descriptor):
-    branches = [(ibis.or_(*[descriptor.startswith(p) for p in prefixes]), group)
-                for group, prefixes in PROBLEM_GROUPS.items()]
-    return ibis.cases(*branches, else_="other").fill_null("none")
-
-
 def cases_expression(bases, t: Tables | None = None):
     """One row per finished referral with a main therapist: outcomes, case mix, ratings."""
     t = t or Tables()
@@ -105,8 +92,8 @@ def cases_expression(bases, t: Tables | None = None):
         phq_first=j.phq_first.cast("float64"),
         phq_last=ibis.cases((j.phq_n >= 2, j.phq_last), else_=ibis.null("float64")
                             ).cast("float64"),
-        anx_first=(j.anx_first / _cutoffs(j.anx)).cast("float64"),
-        problem=_problem(j.problem_descriptor),
+        anx_first=(j.anx_first / caseness_cutoff(j.anx)).cast("float64"),
+        problem=problem_group(j.problem_descriptor),
         # the step of care, and for stepped care which step the main therapist gave
         step=ibis.cases(((j.low_treatment_contacts > 0) & (j.high_treatment_contacts > 0)
                          & (2 * j.therapist_high > j.therapist_contacts), "stepped, high"),
