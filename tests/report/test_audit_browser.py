@@ -71,17 +71,25 @@ def browser():
         shutil.rmtree(profile, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def opened(browser, demo_report):
-    """The demo report open in a tab, with every console message and request seen."""
+def open_page(browser, path: Path):
+    """``path`` open in a new tab: (page, console messages as (type, text), requests,
+    page errors), each list filled as the page loads. The browser tests of every page
+    (audit, meta, protocol, leaflet) open their pages this way."""
     page = browser.new_page()
     messages, requests, errors = [], [], []
     page.on("console", lambda m: messages.append((m.type, m.text)))
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("request", lambda r: requests.append(r.url))
-    page.goto(demo_report.as_uri(), wait_until="load")
-    yield page, messages, requests, errors
-    page.close()
+    page.goto(path.as_uri(), wait_until="load")
+    return page, messages, requests, errors
+
+
+@pytest.fixture(scope="module")
+def opened(browser, demo_report):
+    """The demo report open in a tab, with every console message and request seen."""
+    opened = open_page(browser, demo_report)
+    yield opened
+    opened[0].close()
 
 
 def test_no_console_errors_and_nothing_fetched(opened):

@@ -19,7 +19,8 @@ import pytest
 
 import tincheck
 
-from .test_audit_browser import ARTIFACTS, CHROMIUM, PHONE, _unavailable, browser  # noqa: F401
+from .test_audit_browser import (ARTIFACTS, CHROMIUM, PHONE, _unavailable,  # noqa: F401
+                                 browser, open_page)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 A4_POINTS = (595, 842)  # 210 × 297 mm
@@ -42,14 +43,9 @@ def written(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def opened(browser, written):  # noqa: F811
-    page = browser.new_page()
-    messages, requests, errors = [], [], []
-    page.on("console", lambda m: messages.append((m.type, m.text)))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: requests.append(r.url))
-    page.goto(written["gsh_book"].html.as_uri(), wait_until="load")
-    yield page, messages, requests, errors
-    page.close()
+    opened = open_page(browser, written["gsh_book"].html)
+    yield opened
+    opened[0].close()
 
 
 def test_no_console_errors_and_nothing_fetched(opened):

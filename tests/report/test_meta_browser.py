@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from tincheck.cli import app
 
-from .test_audit_browser import ARTIFACTS, PHONE, browser  # noqa: F401 (the fixture)
+from .test_audit_browser import ARTIFACTS, PHONE, browser, open_page  # noqa: F401 (the fixture)
 from .test_meta_report import SECTIONS
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -36,12 +36,7 @@ def reports(tmp_path_factory):
 
 @pytest.mark.parametrize("which", ["example", "plain"])
 def test_meta_report_opens_cleanly_with_every_section_and_chart(browser, reports, which):  # noqa: F811
-    page = browser.new_page()
-    messages, requests, errors = [], [], []
-    page.on("console", lambda m: messages.append((m.type, m.text)))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: requests.append(r.url))
-    page.goto(reports[which].as_uri(), wait_until="load")
+    page, messages, requests, errors = open_page(browser, reports[which])
     assert [m for m in messages if m[0] in ("error", "warning")] == [] and errors == []
     assert requests and all(url.startswith("file://") for url in requests), requests
     assert page.locator("h2").all_inner_texts() == SECTIONS

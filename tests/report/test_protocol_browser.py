@@ -12,7 +12,7 @@ from tincheck.cli import app
 from tincheck.examples import example_path
 from tincheck.report.protocol import SECTIONS
 
-from .test_audit_browser import ARTIFACTS, PHONE, browser  # noqa: F401 (the fixture)
+from .test_audit_browser import ARTIFACTS, PHONE, browser, open_page  # noqa: F401 (the fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -30,14 +30,9 @@ def protocol(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def opened(browser, protocol):  # noqa: F811
-    page = browser.new_page()
-    messages, requests, errors = [], [], []
-    page.on("console", lambda m: messages.append((m.type, m.text)))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: requests.append(r.url))
-    page.goto(protocol.as_uri(), wait_until="load")
-    yield page, messages, requests, errors
-    page.close()
+    opened = open_page(browser, protocol)
+    yield opened
+    opened[0].close()
 
 
 def test_no_console_errors_and_nothing_fetched(opened):
