@@ -133,8 +133,8 @@ def verify(folder: Path, manifest: Path | None = None):
 
 
 def serve(folder: Path, host: str, port: int, threads: int, https: bool,
-          allowed_hosts: tuple[str, ...]) -> None:
+          allowed_hosts: tuple[str, ...], workers: int = 1) -> None:
     _open(folder, https=https, allowed_hosts=(host, *allowed_hosts))
     from .server import serve as run
 
-    run(host, port, threads, https)
+    run(host, port, threads, https, workers)

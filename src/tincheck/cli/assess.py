@@ -122,7 +122,10 @@ def serve(
     folder: Path = Folder,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
-    threads: int = typer.Option(8, "--threads", help="Worker threads."),
+    threads: int = typer.Option(8, "--threads", help="Threads in each worker process."),
+    workers: int = typer.Option(None, "--workers", help="Worker processes (default: one "
+                                "per core, at most 4; Python runs one thread at a time "
+                                "in a process)."),
     https: bool = typer.Option(False, "--https", help="Users reach the app over HTTPS "
                                "through a proxy on this machine: secure cookies, HSTS."),
     allowed_host: list[str] = typer.Option([], "--allowed-host", help="A host name users "
@@ -134,11 +137,14 @@ def serve(
     Example: tincheck assess serve study-app/ --port 8000
     """
     from ..assess import commands
+    from ..assess.server import default_workers
 
-    console.print(f"Serving {escape(str(folder))} on http://{host}:{port}/ (Ctrl+C stops).",
+    workers = default_workers() if workers is None else workers
+    console.print(f"Serving {escape(str(folder))} on http://{host}:{port}/ with {workers} "
+                  f"worker process{'es' if workers != 1 else ''} (Ctrl+C stops).",
                   highlight=False)
     try:
-        commands.serve(folder, host, port, threads, https, tuple(allowed_host))
+        commands.serve(folder, host, port, threads, https, tuple(allowed_host), workers)
     except OSError as exc:  # the address, not a file: say which
         raise AssessError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
 
