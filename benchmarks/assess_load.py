@@ -74,8 +74,13 @@ def watch():
     os._exit(1)
 threading.Thread(target=watch, daemon=True).start()
 from tincheck.assess.commands import serve
-serve(sys.argv[1], "127.0.0.1", int(sys.argv[2]), int(sys.argv[3]), False, ())
+serve(sys.argv[1], "127.0.0.1", int(sys.argv[2]), int(sys.argv[3]), False, (),
+      int(sys.argv[4]))
 """
+# an assessor's mean pause before each step (reading the page, choosing, clicking):
+# 2 s, drawn between 1 and 3 s. People are slower: an interview takes most of an
+# hour between opening its form and saving it, so this is still a heavy load.
+PAUSE_S = 2.0
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TASK = re.compile(r'href="/interviews/(\d+)/"')
 
@@ -211,8 +216,10 @@ class Server:
     """The app served as ``tincheck assess serve`` serves it (waitress), in a process
     group of its own, on 127.0.0.1."""
 
-    def __init__(self, folder: Path, url: str | None, log: Path, threads: int = 8):
+    def __init__(self, folder: Path, url: str | None, log: Path, threads: int = 8,
+                 workers: int = 1):
         self.folder, self.url, self.log, self.threads = folder, url, log, threads
+        self.workers = workers
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.up = threading.Event()
@@ -221,7 +228,7 @@ class Server:
         with open(self.log, "a") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", SERVE, str(self.folder), str(self.port),
-                 str(self.threads)],
+                 str(self.threads), str(self.workers)],
                 env=_environment(self.url), stdout=log, stderr=log,
                 stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + timeout
@@ -245,6 +252,16 @@ class Server:
         else:
             os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait()
+        # worker processes die with the server (PR_SET_PDEATHSIG), a moment later: the
+        # port is free once the last of them has gone
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            except OSError:
+                return
+            time.sleep(0.01)
+        raise RuntimeError("the server's workers outlived it")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -369,12 +386,18 @@ def expected_content(form: dict) -> dict:
             "unblinded_how": "", "note": form["note"]}
 
 
-def assessor(name: str, server: Server, stats: Stats, seed: int, give_up: float) -> None:
+def assessor(name: str, server: Server, stats: Stats, seed: int, give_up: float,
+             pause: float = 0.0) -> None:
     """Sign in, open the list, open and save every assigned interview (retrying what the
-    server did not answer)."""
+    server did not answer). ``pause``: the mean time the assessor takes before each
+    step (uniform between half and one and a half times it; 0: no pause at all)."""
     rng = random.Random(seed)
     browser = Browser(server, stats)
     deadline = time.monotonic() + give_up
+
+    def think():
+        if pause:
+            time.sleep(rng.uniform(0.5, 1.5) * pause)
 
     def sign_in():
         while True:
@@ -402,7 +425,9 @@ def assessor(name: str, server: Server, stats: Stats, seed: int, give_up: float)
                 continue
             return status, text
 
+    think()
     sign_in()
+    think()
     status, listing = page("/interviews/")
     tasks = sorted({int(t) for t in TASK.findall(listing)})
     for task in tasks:
@@ -414,6 +439,7 @@ def assessor(name: str, server: Server, stats: Stats, seed: int, give_up: float)
             if attempts > 50:
                 stats.error(f"{name}: gave up on {path}")
                 break
+            think()
             status, text = page(path)
             token = TOKEN.search(text)
             if status == 200 and "name=\"status_" not in text:
@@ -426,6 +452,7 @@ def assessor(name: str, server: Server, stats: Stats, seed: int, give_up: float)
                 break
             with stats.lock:
                 stats.sent[task] = form
+            think()
             try:
                 status, headers, text = browser.request(
                     "save", "POST", path, {**form, "csrfmiddlewaretoken": token.group(1)})
@@ -460,6 +487,8 @@ class Result:
     assessors: int
     saves: int
     kills: int = 0
+    pause: float = 0.0
+    workers: int = 1
     seconds: float = 0.0
     requests: int = 0
     latency: dict = field(default_factory=dict)
@@ -482,7 +511,8 @@ class Result:
 
     def summary(self) -> dict:
         return {"database": self.database, "assessors": self.assessors,
-                "saves": self.saves, "kills": self.kills, "seconds": round(self.seconds, 2),
+                "saves": self.saves, "kills": self.kills, "pause_s": self.pause,
+                "workers": self.workers, "seconds": round(self.seconds, 2),
                 "requests": self.requests,
                 "requests_per_s": round(self.requests / self.seconds, 1) if self.seconds
                 else None,
@@ -499,14 +529,15 @@ class Result:
 def run(database: str, url: str | None, work: Path, *, assessors: int = 50,
         per_assessor: int = 4, crash: int = 0, backup: bool = False, seed: int = 1,
         restore_url=None, threads: int = 8, kill_after: tuple[int, int] = (5, 40),
-        quiet: bool = False) -> Result:
+        quiet: bool = False, pause: float = 0.0, workers: int = 1) -> Result:
     """One load (and crash) run on a new study in ``work``. ``restore_url``: a function
     giving a new empty PostgreSQL database URL to restore a backup into; ``kill_after``:
     the range of further completed requests after which the next kill comes."""
     folder = work / "study"
     make_study(folder, url, assessors, per_assessor)
-    result = Result(database, assessors, assessors * per_assessor)
-    server = Server(folder, url, work / "server.log", threads=threads)
+    result = Result(database, assessors, assessors * per_assessor, pause=pause,
+                    workers=workers)
+    server = Server(folder, url, work / "server.log", threads=threads, workers=workers)
     stats = Stats()
     rng = random.Random(seed)
     done = threading.Event()
@@ -537,7 +568,7 @@ def run(database: str, url: str | None, work: Path, *, assessors: int = 50,
                                message=(answer.stdout + answer.stderr).strip()[-500:])
 
         workers = [threading.Thread(target=assessor, args=(
-            f"assessor{n:02d}", server, stats, seed * 1000 + n, 600), daemon=True)
+            f"assessor{n:02d}", server, stats, seed * 1000 + n, 600, pause), daemon=True)
             for n in range(1, assessors + 1)]
         helpers = []
         if crash:
@@ -639,13 +670,20 @@ def _restore_and_check(folder: Path, url: str | None, work: Path, info: dict,
 # ------------------------------------------------------------------ command line
 
 def main(argv=None) -> int:
+    from tincheck.assess.server import default_workers
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--assessors", type=int, default=50)
     parser.add_argument("--per-assessor", type=int, default=4)
     parser.add_argument("--crash", type=int, default=0, metavar="KILLS")
     parser.add_argument("--backup", action="store_true")
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="server processes (default: as `serve`, one per core, at "
+                             "most 4)")
+    parser.add_argument("--pause", type=float, default=PAUSE_S, metavar="SECONDS",
+                        help="mean pause of an assessor before each step (0: none)")
     parser.add_argument("--seed", type=int, default=1)
     options = parser.parse_args(argv)
     with open("/proc/loadavg") as handle:
@@ -670,7 +708,8 @@ def main(argv=None) -> int:
             result = run(database, url, work, assessors=options.assessors,
                          per_assessor=options.per_assessor, crash=options.crash,
                          backup=options.backup, seed=options.seed, restore_url=restore,
-                         threads=options.threads)
+                         threads=options.threads, pause=options.pause,
+                         workers=options.workers or default_workers())
             ok &= result.ok
         finally:
             if cluster is not None:
