@@ -1,6 +1,7 @@
 """Multiple imputation: Rubin's rules by hand, PMM behaviour, MAR recovery (seeded)."""
 
 import json
+import sys
 
 import numpy as np
 import pandas as pd
@@ -8,6 +9,7 @@ import pytest
 from scipy import stats
 from scipy.special import expit
 
+from tincheck.stats import imputation
 from tincheck.stats.imputation import impute_pmm, pooled_proportion, rubin_rules
 
 # --- Rubin's rules --------------------------------------------------------------------
@@ -291,12 +293,18 @@ def _patterns(n=1500, seed=8):
 
 
 @pytest.mark.parametrize("pattern", ["monotone", "apart", "mixed", "one"])
-@pytest.mark.parametrize("workers", [1, 2])
-def test_fast_imputation_equals_the_plain_algorithm_to_the_last_digit(pattern, workers):
+@pytest.mark.parametrize("workers, processes", [(1, False), (2, False), (2, True)])
+def test_fast_imputation_equals_the_plain_algorithm_to_the_last_digit(pattern, workers,
+                                                                      processes, monkeypatch):
     # monotone: the regressions are fitted once and the donors sorted once; apart and
     # mixed: refitted every iteration; "one": a single imputed column. Either way every
     # imputed value equals the plain algorithm's (peer: _reference_pmm above, the
-    # implementation before the speed-up), whatever the number of threads.
+    # implementation before the speed-up), whatever the number of threads or forked
+    # processes (used from PROCESS_MIN_VALUES values to impute: here from the first).
+    if processes:
+        if not sys.platform.startswith("linux"):
+            pytest.skip("chains run in forked processes on Linux only")
+        monkeypatch.setattr(imputation, "PROCESS_MIN_VALUES", 0)
     frame, columns = _patterns()[pattern]
     predictors = ["first", "age", "sex", "service", "flag"]
     expected = _reference_pmm(frame, columns, predictors, m=4, seed=31, iterations=5)

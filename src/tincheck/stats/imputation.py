@@ -23,9 +23,11 @@ guidelines. BMC Med Res Methodol 9:57.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -371,6 +373,51 @@ def _chain(child: np.random.SeedSequence, values: np.ndarray, missing: np.ndarra
     return current
 
 
+# Chains run in forked processes (Linux) once there are this many values to impute in
+# all: much of a chain's work holds Python's interpreter lock, so threads barely overlap,
+# while forking the pool costs tens of milliseconds, too much for a small service.
+PROCESS_MIN_VALUES = 20_000
+# what the forked workers read (set by impute_pmm just before forking, copy-on-write)
+_SHARED: tuple | None = None
+
+
+def _chain_in_process(child: np.random.SeedSequence) -> list[np.ndarray]:
+    """One chain in a forked worker; only the imputed values travel back."""
+    values, missing, equations, donors, iterations = _SHARED
+    current = _chain(child, values, missing, equations, donors, iterations)
+    return [current[e.mis, e.j] for e in equations]
+
+
+def _run_chains(children, values, missing, equations, donors, iterations,
+                workers: int) -> list[np.ndarray]:
+    """The completed values of every chain, on ``workers`` threads or processes (the
+    same values either way: each chain has its own random stream)."""
+    def chain(child):
+        return _chain(child, values, missing, equations, donors, iterations)
+
+    if workers == 1:
+        return [chain(child) for child in children]
+    if sys.platform.startswith("linux") and \
+            sum(len(e.mis) for e in equations) >= PROCESS_MIN_VALUES:
+        global _SHARED
+        _SHARED = (values, missing, equations, donors, iterations)
+        try:
+            with ProcessPoolExecutor(max_workers=workers,
+                                     mp_context=multiprocessing.get_context("fork")) as pool:
+                parts = list(pool.map(_chain_in_process, children))
+        finally:
+            _SHARED = None
+        completed = []
+        for part in parts:
+            current = values.copy()
+            for e, filled in zip(equations, part):
+                current[e.mis, e.j] = filled
+            completed.append(current)
+        return completed
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(chain, children))
+
+
 def default_workers() -> int:
     """The processor cores this process may use (imputations run in parallel on them)."""
     try:
@@ -398,8 +445,10 @@ def impute_pmm(frame: pd.DataFrame, impute_columns: Sequence[str], predictors: S
     What does not change is computed once: the predictors' Gram matrix, and, where
     the other imputed columns are observed wherever column j is (monotone
     missingness), column j's whole regression and its ordered donors. The m chains
-    run in parallel on ``workers`` threads; each has its own random stream (spawned
-    from ``seed``), so the result does not depend on the number of workers.
+    run in parallel on ``workers`` forked processes (Linux, from
+    ``PROCESS_MIN_VALUES`` values to impute) or threads; each has its own random
+    stream (spawned from ``seed``), so the result does not depend on the number of
+    workers nor on how they run.
 
     Parameters
     ----------
@@ -421,7 +470,8 @@ def impute_pmm(frame: pd.DataFrame, impute_columns: Sequence[str], predictors: S
     iterations : int, default 10
         Passes through the chained equations per imputation.
     workers : int, optional
-        Threads running the imputations (default: the cores this process may use).
+        Processes or threads running the imputations (default: the cores this
+        process may use).
 
     Returns
     -------
@@ -453,17 +503,11 @@ def impute_pmm(frame: pd.DataFrame, impute_columns: Sequence[str], predictors: S
     children = np.random.SeedSequence(seed).spawn(m)
     workers = min(workers or default_workers(), m)
     # BLAS threads on these thin matrices only contend with each other and the chains
+    # (forked workers inherit the limit)
     with threadpool_limits(limits=1, user_api="blas"):
         equations = _equations(frame, values, missing, todo, predictors, donors)
-
-        def chain(child):
-            return _chain(child, values, missing, equations, donors, iterations)
-
-        if workers == 1:
-            completed_values = [chain(child) for child in children]
-        else:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                completed_values = list(pool.map(chain, children))
+        completed_values = _run_chains(children, values, missing, equations, donors,
+                                       iterations, workers)
     results = []
     for number, current in enumerate(completed_values, start=1):
         completed = frame.copy(deep=False)
