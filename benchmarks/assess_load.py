@@ -2,10 +2,15 @@
 
 A study is made in a temporary folder (``--assessors`` assessors, each assigned
 ``--per-assessor`` baseline interviews), ``tincheck assess serve`` is started on
-127.0.0.1 (waitress, 8 threads), and one standard-library thread per assessor works
-like a browser: it signs in, opens its list, and for each assigned interview opens the
-form and saves it (CSRF token, cookies, redirect). The number of requests is fixed by
-the study's size: the run stops by itself when every interview is saved.
+127.0.0.1 as it runs by default (waitress, one worker process per core, at most 4,
+8 threads each; ``--workers``, ``--threads``), and one standard-library thread per
+assessor works like a browser: it signs in, opens its list, and for each assigned
+interview opens the form and saves it (CSRF token, cookies, redirect). Before each
+step the assessor pauses (``--pause``: 2 s on average, drawn between 1 and 3 s; people
+take most of an hour between opening an interview's form and saving it, so this is
+still far busier than a real study); ``--pause 0`` is the stress run in which 50
+requests are always waiting. The number of requests is fixed by the study's size: the
+run stops by itself when every interview is saved.
 
 Reported per database: requests per second, p50/p95/p99 latency of each kind of
 request (sign-in, page, save), errors (any answer other than the page or redirect
@@ -27,9 +32,9 @@ PostgreSQL runs in a throwaway cluster (tests/assess/postgres.py) with its defau
 durable settings (fsync on, synchronous commit); SQLite with the app's own (WAL,
 synchronous=FULL). The figures in docs/assess.md come from:
 
-    python benchmarks/assess_load.py                          # load, both databases
-    python benchmarks/assess_load.py --crash 20 --per-assessor 8
-    python benchmarks/assess_load.py --backup --database sqlite
+    python benchmarks/assess_load.py --backup                 # load, both databases
+    python benchmarks/assess_load.py --pause 0                # no pauses: the stress run
+    python benchmarks/assess_load.py --crash 20 --per-assessor 8 --pause 0
 
 The test suite runs a small version (tests/assess/test_load.py).
 """
