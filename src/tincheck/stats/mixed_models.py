@@ -12,9 +12,13 @@ quadrature, the estimator of R's ``lme4::glmer(..., nAGQ = k)`` (Pinheiro & Bate
 1995). statsmodels has no maximum-likelihood GLMM: its ``BinomialBayesMixedGLM`` is a
 variational-Bayes / posterior-mode approximation under priors whose variance estimate
 is biased towards zero and has no likelihood to profile, so it cannot give the profile
-interval the ICC needs. The linear model uses statsmodels' ``MixedLM`` (REML). Both
-intervals are profile-likelihood intervals (deterministic: no seed), and the estimates
-are pinned to lme4 in ``tests/stats/test_lme4_reference.py``.
+interval the ICC needs. The linear model is fitted by REML from sums per therapist
+(its likelihood depends on one ratio once β and σ²_e are profiled out): the estimates
+of statsmodels' ``MixedLM`` and lme4's ``lmer``, without MixedLM's loop over clusters
+at every optimiser step, which took minutes at national scale. Both intervals are
+profile-likelihood intervals (deterministic: no seed), and the estimates are pinned to
+lme4 in ``tests/stats/test_lme4_reference.py`` and, for the linear model, to
+statsmodels' ``MixedLM`` in ``tests/stats/test_mixed_models.py``.
 
 References
 ----------
@@ -34,7 +38,6 @@ confidence intervals. Appl Stat 37:87-94.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -340,20 +343,56 @@ def profile_sigma_logistic(y, X, groups, fit: LogisticMixedFit | None = None,
         state["beta"] = result.x
         return fit.loglik - (-result.fun) - cut
 
+    # Each evaluation of the profile maximises over β (several passes over the data),
+    # so the roots are bracketed tightly first: from the Wald limits σ̂ ∓ z·se(σ̂), a
+    # quarter of the distance to σ̂ at a time, then Brent's method in that bracket
+    # (where the profile is nearly linear and converges in a few steps).
+    _, _, _, information = data.loglik(fit.beta, fit.sigma, gradient=True)
+    try:
+        se = float(np.sqrt(np.linalg.inv(information)[-1, -1]))
+    except np.linalg.LinAlgError:
+        se = float("nan")
+    if not np.isfinite(se) or se <= 0:
+        se = max(fit.sigma, 0.05) / 2
+    z = np.sqrt(2 * cut)
+
+    def bracket(guess, towards_zero):
+        """(a, b) around the limit on one side of σ̂, drop(a) < 0 < drop(b)."""
+        inner = outer = guess
+        state["beta"] = fit.beta.copy()
+        if drop(guess) < 0:  # inside the interval: move outwards
+            while True:
+                inner = outer
+                outer = outer - (fit.sigma - outer) / 4 - 1e-3 if towards_zero else \
+                    outer + (outer - fit.sigma) / 4 + 1e-3
+                if towards_zero and outer <= 0:
+                    return inner, 0.0
+                if not towards_zero and outer > 50:
+                    return inner, None
+                if drop(outer) >= 0:
+                    return inner, outer
+        while True:  # outside: move inwards
+            outer = inner
+            inner = inner + (fit.sigma - inner) / 4 if towards_zero else \
+                inner - (inner - fit.sigma) / 4
+            if abs(inner - fit.sigma) < 1e-6:
+                return fit.sigma, outer
+            if drop(inner) < 0:
+                return inner, outer
+
     state["beta"] = fit.beta.copy()
     if fit.sigma <= 1e-8 or drop(0.0) <= 0:
         low = 0.0
     else:
+        inner, outer = bracket(max(fit.sigma - z * se, fit.sigma / 4), towards_zero=True)
         state["beta"] = fit.beta.copy()
-        low = optimize.brentq(drop, 0.0, fit.sigma, xtol=1e-4)
+        low = 0.0 if outer == 0.0 and drop(0.0) <= 0 else \
+            optimize.brentq(drop, outer, inner, xtol=1e-5)
+    inner, outer = bracket(fit.sigma + z * se, towards_zero=False)
+    if outer is None:
+        return float(low), float("inf")
     state["beta"] = fit.beta.copy()
-    high = max(fit.sigma, 0.05) * 1.5
-    while drop(high) < 0:
-        high *= 1.5
-        if high > 50:
-            return low, float("inf")
-    state["beta"] = fit.beta.copy()
-    high = optimize.brentq(drop, fit.sigma, high, xtol=1e-4)
+    high = optimize.brentq(drop, inner, outer, xtol=1e-5)
     return float(low), float(high)
 
 
@@ -361,7 +400,7 @@ def profile_sigma_logistic(y, X, groups, fit: LogisticMixedFit | None = None,
 
 @dataclass(frozen=True)
 class LinearMixedFit:
-    """A random-intercept linear model fitted by REML (statsmodels MixedLM)."""
+    """A random-intercept linear model fitted by REML."""
 
     names: tuple[str, ...]
     beta: np.ndarray
@@ -374,7 +413,7 @@ class LinearMixedFit:
     blup_sd: np.ndarray        # their conditional SDs
     n: int
     converged: bool
-    model: object = field(repr=False, compare=False, default=None)
+    model: object = field(repr=False, compare=False, default=None)  # _RandomIntercept
 
     @property
     def icc(self) -> float:
@@ -387,15 +426,78 @@ class LinearMixedFit:
         return float(self.beta[i]), float(self.beta[i] - half), float(self.beta[i] + half)
 
 
+class _RandomIntercept:
+    """A random-intercept linear model's data reduced to sums: X'X, X'y, y'y and each
+    cluster's size and sums of x and y. With r = σ²_u / σ²_e, V_j = σ²_e (I + r 11')
+    and V_j⁻¹ = (I − c_j 11') / σ²_e with c_j = r / (1 + n_j r), so every quantity
+    of the REML likelihood is a sum over clusters: one evaluation costs
+    O(clusters · p²) whatever the number of rows."""
+
+    def __init__(self, y: np.ndarray, X: np.ndarray, groups):
+        self.labels, self.index = np.unique(np.asarray(groups), return_inverse=True)
+        k = len(self.labels)
+        self.n, self.p = X.shape
+        self.n_j = np.bincount(self.index, minlength=k).astype(float)
+        self.sums_x = np.column_stack([np.bincount(self.index, weights=X[:, c], minlength=k)
+                                       for c in range(self.p)])
+        self.sums_y = np.bincount(self.index, weights=y, minlength=k)
+        self.xtx, self.xty, self.yty = X.T @ X, X.T @ y, float(y @ y)
+
+    def gls(self, ratio: float):
+        """β̂(r) = (X'V⁻¹X)⁻¹ X'V⁻¹y; the matrix A = σ²_e X'V⁻¹X; c_j."""
+        shrink = ratio / (1 + self.n_j * ratio)
+        weighted = self.sums_x * shrink[:, None]
+        a = self.xtx - weighted.T @ self.sums_x
+        beta = np.linalg.solve(a, self.xty - weighted.T @ self.sums_y)
+        return beta, a, shrink
+
+    def reml(self, ratio: float) -> float:
+        """The REML log-likelihood at r, β and σ²_e profiled out:
+        −½ [Σ_j log(1 + n_j r) + log|A| + (n − p)(1 + log(2π Q / (n − p)))], Q the
+        generalised residual sum of squares (y − Xβ̂)'(I − c 11')(y − Xβ̂); −2 × it is
+        lme4's REML criterion (Bates et al. 2015, eq. 42)."""
+        beta, a, shrink = self.gls(ratio)
+        sums_r = self.sums_y - self.sums_x @ beta
+        q = (self.yty - 2 * beta @ self.xty + beta @ self.xtx @ beta
+             - float((shrink * sums_r ** 2).sum()))
+        dof = self.n - self.p
+        return -0.5 * (float(np.log1p(self.n_j * ratio).sum()) + np.linalg.slogdet(a)[1]
+                       + dof * (1 + np.log(2 * np.pi * q / dof)))
+
+    def best_ratio(self) -> tuple[float, bool]:
+        """The r ≥ 0 of highest REML likelihood: a grid over log r, then Brent's method
+        in the bracket around the grid's best, and the boundary r = 0 if higher."""
+        grid = np.linspace(np.log(1e-7), np.log(1e4), 45)
+        values = [self.reml(float(np.exp(g))) for g in grid]
+        i = int(np.argmax(values))
+        found = optimize.minimize_scalar(
+            lambda g: -self.reml(float(np.exp(g))), method="bounded",
+            bounds=(grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]),
+            options={"xatol": 1e-10})
+        ratio = float(np.exp(found.x))
+        if self.reml(0.0) >= -found.fun:
+            return 0.0, True
+        return ratio, bool(found.success)
+
+
 def random_intercept_linear(y, X, groups, names=None) -> LinearMixedFit:
     """REML fit of y_ij = x_ij'β + u_j + e_ij, u_j ~ N(0, σ²_u), e_ij ~ N(0, σ²_e).
 
-    statsmodels ``MixedLM(y, X, groups).fit(reml=True)``; the conditional means of u_j
-    are the BLUPs σ²_u Σ_i r_ij / (n_j σ²_u + σ²_e) with conditional variance
-    σ²_u σ²_e / (n_j σ²_u + σ²_e). Equivalent R call (lme4):
-    ``lmer(y ~ X - 1 + (1 | groups), REML = TRUE)``.
+    The REML log-likelihood with β and σ²_e profiled out depends on the ratio
+    r = σ²_u / σ²_e alone and is computed from sums per cluster
+    (:class:`_RandomIntercept`); it is maximised over r ≥ 0. Then
+    β̂ = (X'V⁻¹X)⁻¹ X'V⁻¹y, σ̂²_e = (y − Xβ̂)'V⁻¹(y − Xβ̂) σ²_e / (n − p),
+    Var(β̂) = (X'V⁻¹X)⁻¹; the conditional means of u_j (BLUPs) are
+    σ²_u Σ_i r_ij / (n_j σ²_u + σ²_e) with conditional variance
+    σ²_u σ²_e / (n_j σ²_u + σ²_e). The estimator is lme4's (a profiled REML deviance
+    in one parameter) and statsmodels' ``MixedLM(y, X, groups).fit(reml=True)``'s; the
+    results equal both (tests/stats/test_lme4_reference.py), but statsmodels loops over
+    clusters in Python at every step of its optimiser (about 3 s per model at 100,000
+    referrals, minutes at a national year), while this costs one pass over the rows.
+    Equivalent R call (lme4): ``lmer(y ~ X - 1 + (1 | groups), REML = TRUE)``.
 
-    References: Bates et al. (2015); Snijders & Bosker (2012) §4.8.
+    References: Bates et al. (2015); Snijders & Bosker (2012) §4.8; Harville DA (1977)
+    Maximum likelihood approaches to variance component estimation. JASA 72:320-338.
 
     >>> rng = np.random.default_rng(2)
     >>> g = np.repeat(np.arange(30), 20)
@@ -404,99 +506,44 @@ def random_intercept_linear(y, X, groups, names=None) -> LinearMixedFit:
     >>> round(fit.icc, 3)
     0.068
     """
-    import statsmodels.api as sm
-
     y = np.asarray(y, dtype=float)
     X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or len(X) != len(y):
+        raise ValueError("X must be a 2-D array with one row per outcome")
     names = tuple(names) if names is not None else tuple(f"x{i}" for i in range(X.shape[1]))
-    groups = np.asarray(groups)
-    model = sm.MixedLM(y, X, groups)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        # L-BFGS can stop at the σ²_u = 0 boundary from statsmodels' start: BFGS first
-        result = model.fit(reml=True, method=["bfgs", "powell"])
-    # statsmodels stops at its optimiser's tolerance: polish the one free parameter,
-    # r = σ²_u / σ²_e, on the profiled REML log-likelihood, then take β and σ²_e at r
-    ratio = _polish_ratio(model, float(np.asarray(result.cov_re)[0, 0] / result.scale))
-    labels, index = np.unique(groups, return_inverse=True)
-    n_j = np.bincount(index, minlength=len(labels))
-    # GLS with V_j = I + r 11' (V_j⁻¹ = I − r/(1 + n_j r) 11'): β̂ = (X'V⁻¹X)⁻¹ X'V⁻¹y,
-    # σ̂²_e = (y − Xβ̂)'V⁻¹(y − Xβ̂) / (n − p) (REML); Var(β̂) = σ²_e (X'V⁻¹X)⁻¹
-    shrink = ratio / (1 + n_j * ratio)
-    sums_x = np.zeros((len(labels), X.shape[1]))
-    np.add.at(sums_x, index, X)
-    sums_y = np.bincount(index, weights=y, minlength=len(labels))
-    xtvx = X.T @ X - (sums_x * shrink[:, None]).T @ sums_x
-    xtvy = X.T @ y - (sums_x * shrink[:, None]).T @ sums_y
-    beta = np.linalg.solve(xtvx, xtvy)
-    resid = y - X @ beta
-    sums_r = np.bincount(index, weights=resid, minlength=len(labels))
+    data = _RandomIntercept(y, X, groups)
+    ratio, converged = data.best_ratio()
+    beta, a, shrink = data.gls(ratio)
+    resid = y - X @ beta  # from the rows, not the sums: exact at the estimate
+    sums_r = np.bincount(data.index, weights=resid, minlength=len(data.labels))
     s2e = float((resid @ resid - (shrink * sums_r ** 2).sum()) / (len(y) - X.shape[1]))
     s2u = ratio * s2e
-    denom = n_j * s2u + s2e
+    denom = data.n_j * s2u + s2e
     blups = s2u * sums_r / denom
     blup_sd = np.sqrt(s2u * s2e / denom)
-    se = np.sqrt(np.diag(np.linalg.inv(xtvx)) * s2e)
-    return LinearMixedFit(names, beta, se, s2u, s2e, _profiled_reml(model, beta, ratio),
-                          labels, blups, blup_sd, len(y), bool(result.converged), model)
-
-
-def _profiled_reml(model, beta, ratio: float) -> float:
-    """The REML log-likelihood at r = σ²_u / σ²_e, β and σ²_e profiled out."""
-    from statsmodels.regression.mixed_linear_model import MixedLMParams
-
-    params = MixedLMParams.from_components(beta, cov_re=np.array([[max(ratio, 1e-12)]]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return float(model.loglike(params, profile_fe=True))
-
-
-def _polish_ratio(model, start: float) -> float:
-    """The r maximising the profiled REML log-likelihood, from statsmodels' estimate."""
-    beta = np.zeros(model.k_fe)  # profiled out: its value is not used
-
-    def minus(log_ratio):
-        return -_profiled_reml(model, beta, float(np.exp(log_ratio)))
-
-    if start <= 1e-8:
-        start = 1e-4
-    centre = np.log(start)
-    found = optimize.minimize_scalar(minus, bounds=(centre - 3, centre + 3),
-                                     method="bounded", options={"xatol": 1e-10})
-    best = float(np.exp(found.x))
-    # the boundary r = 0 when the likelihood is highest there
-    return 0.0 if -minus(np.log(1e-12)) >= -found.fun else best
+    se = np.sqrt(np.diag(np.linalg.inv(a)) * s2e)
+    return LinearMixedFit(names, beta, se, s2u, s2e, data.reml(ratio), data.labels, blups,
+                          blup_sd, len(y), converged, data)
 
 
 def profile_icc_linear(fit: LinearMixedFit, confidence: float = 0.95) -> tuple[float, float]:
     """Profile-REML interval for the ICC of a linear random-intercept model.
 
     The REML log-likelihood with β and σ²_e profiled out is a function of the ratio
-    r = σ²_u / σ²_e alone (statsmodels ``MixedLM.loglike`` with ``profile_fe``); the
-    limits are the r where it falls χ²₁(confidence)/2 below its maximum (0 when r = 0
-    lies inside), mapped to ICC = r / (1 + r). Equivalent R (lme4): the REML deviance
-    function ``lmer(..., devFunOnly = TRUE)`` of θ = √r.
+    r = σ²_u / σ²_e alone; the limits are the r where it falls χ²₁(confidence)/2
+    below its maximum (0 when r = 0 lies inside), mapped to ICC = r / (1 + r).
+    Equivalent R (lme4): the REML deviance function ``lmer(..., devFunOnly = TRUE)``
+    of θ = √r.
     """
-    from statsmodels.regression.mixed_linear_model import MixedLMParams
-
-    model = fit.model
-    if model is None:
+    data = fit.model
+    if data is None:
         raise ValueError("the fit carries no model to profile")
     cut = float(stats.chi2.ppf(confidence, 1)) / 2
-
-    def loglik(ratio):
-        # at exactly 0 statsmodels' profiled likelihood is degenerate (inf): use 1e-12
-        params = MixedLMParams.from_components(fit.beta,
-                                               cov_re=np.array([[max(ratio, 1e-12)]]))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return float(model.loglike(params, profile_fe=True))
-
     best_ratio = fit.sigma2_between / fit.sigma2_within
-    best = loglik(best_ratio)
+    best = data.reml(best_ratio)
 
     def drop(ratio):
-        return best - loglik(ratio) - cut
+        return best - data.reml(ratio) - cut
 
     if best_ratio <= 1e-10 or drop(0.0) <= 0:
         low = 0.0
