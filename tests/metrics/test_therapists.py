@@ -106,6 +106,8 @@ INTERACTION = "diagnosis_specific x stage_specific"
 
 def _known(tmp_path, monkeypatch, config, seed):
     captured = {}
+    # in this process, so that the stand-in analysis below can capture the frame
+    monkeypatch.setattr(therapists, "PARALLEL_MIN_ROWS", float("inf"))
     monkeypatch.setattr(therapists, "analyse",
                         lambda frame, min_cases=10: captured.update(frame=frame) or {})
     monkeypatch.setattr(competence, "analyse", lambda frame, rows: {})
@@ -169,3 +171,23 @@ def test_absent_therapist_data_withholds_what_rests_on_it():
         competence_ids)
     assert len(unmet({"therapists": "no file", "therapists.competence_generic": "no column"})
                ) == 1
+
+
+def test_the_two_analyses_in_forked_processes_equal_them_in_this_one(tmp_path, monkeypatch):
+    """From PARALLEL_MIN_ROWS finished referrals the therapist-effect and competence
+    analyses run side by side in forked processes: the same results, to the last digit."""
+    import tincheck
+    from tincheck import parallel
+
+    if not parallel.can_fork():
+        pytest.skip("forked processes are used on Linux only")
+    frames = []
+    fetch = therapists.fetch_cases
+    monkeypatch.setattr(therapists, "fetch_cases",
+                        lambda *a: frames.append(fetch(*a)) or frames[-1])
+    folder = generate(tmp_path / "data", referrals=4_000, seed=5, services=1)
+    tincheck.audit(folder, imputations=0)
+    shared = (frames[0], 10, 200)
+    here = [therapists._analysis(shared, part) for part in ("therapists", "competence")]
+    forked = parallel.forked_map(therapists._analysis, shared, ["therapists", "competence"], 2)
+    assert here == forked and here[0]["recovery"]["icc"] > 0 and here[1]["rows"]

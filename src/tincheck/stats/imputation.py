@@ -23,11 +23,8 @@ guidelines. BMC Med Res Methodol 9:57.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +32,7 @@ import pandas as pd
 from scipy import special, stats
 from threadpoolctl import threadpool_limits
 
+from .. import parallel
 from .arguments import as_float_array, check_confidence, plain_dict, require, scalar_or_array
 
 __all__ = ["PooledProportion", "RubinResult", "impute_pmm", "pooled_proportion",
@@ -377,13 +375,11 @@ def _chain(child: np.random.SeedSequence, values: np.ndarray, missing: np.ndarra
 # all: much of a chain's work holds Python's interpreter lock, so threads barely overlap,
 # while forking the pool costs tens of milliseconds, too much for a small service.
 PROCESS_MIN_VALUES = 20_000
-# what the forked workers read (set by impute_pmm just before forking, copy-on-write)
-_SHARED: tuple | None = None
 
 
-def _chain_in_process(child: np.random.SeedSequence) -> list[np.ndarray]:
+def _chain_in_process(shared: tuple, child: np.random.SeedSequence) -> list[np.ndarray]:
     """One chain in a forked worker; only the imputed values travel back."""
-    values, missing, equations, donors, iterations = _SHARED
+    values, missing, equations, donors, iterations = shared
     current = _chain(child, values, missing, equations, donors, iterations)
     return [current[e.mis, e.j] for e in equations]
 
@@ -397,16 +393,10 @@ def _run_chains(children, values, missing, equations, donors, iterations,
 
     if workers == 1:
         return [chain(child) for child in children]
-    if sys.platform.startswith("linux") and \
-            sum(len(e.mis) for e in equations) >= PROCESS_MIN_VALUES:
-        global _SHARED
-        _SHARED = (values, missing, equations, donors, iterations)
-        try:
-            with ProcessPoolExecutor(max_workers=workers,
-                                     mp_context=multiprocessing.get_context("fork")) as pool:
-                parts = list(pool.map(_chain_in_process, children))
-        finally:
-            _SHARED = None
+    if parallel.can_fork() and sum(len(e.mis) for e in equations) >= PROCESS_MIN_VALUES:
+        parts = parallel.forked_map(_chain_in_process,
+                                    (values, missing, equations, donors, iterations),
+                                    children, workers)
         completed = []
         for part in parts:
             current = values.copy()
@@ -420,10 +410,7 @@ def _run_chains(children, values, missing, equations, donors, iterations,
 
 def default_workers() -> int:
     """The processor cores this process may use (imputations run in parallel on them)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+    return parallel.cores()
 
 
 def impute_pmm(frame: pd.DataFrame, impute_columns: Sequence[str], predictors: Sequence[str],
