@@ -70,7 +70,12 @@ def text_sql(col: str, raw_type: str) -> str:
     if raw_type == NORMALISED_TEXT:
         return col
     if raw_type in _TEXT_TYPES:
-        text = f"trim({col})"
+        # trim removes Unicode space separators (U+0020, U+00A0, U+3000 ...) from either
+        # end; an ASCII value (as many bytes as characters) can only start or end with
+        # U+0020. Most values need no trimming, and passing them through as they are
+        # saves making a copy of each (a third of the cost of reading an id column)
+        text = (f"CASE WHEN starts_with({col}, ' ') OR ends_with({col}, ' ') OR "
+                f"strlen({col}) <> length({col}) THEN trim({col}) ELSE {col} END")
         # the quote before a trigger, or before quotes and a trigger (a value that began
         # with quotes and a trigger itself)
         guarded = f"regexp_matches({text}, '^''+[-=+@' || chr(9) || chr(13) || ']')"

@@ -146,15 +146,15 @@ def _type_rule(column: Column) -> str:
 
 # ------------------------------------------------------------------ table rules
 
-def _tables_with_keys(con, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    """The (table, key column) pairs whose table has at least one key value."""
+def _key_counts(con, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int]]:
+    """(values, distinct values) of each (table, key column) pair, in one statement."""
     if not keys:
-        return set()
+        return {}
     ordered = sorted(keys)
     counts = con.execute(" UNION ALL ".join(
-        f"SELECT {i} AS k, count({column}) AS n FROM {table}"
+        f"SELECT {i} AS k, count({column}) AS n, count(DISTINCT {column}) AS d FROM {table}"
         for i, (table, column) in enumerate(ordered))).fetchall()
-    return {ordered[k] for k, n in counts if n}
+    return {ordered[k]: (n, d) for k, n, d in counts}
 
 
 def _orphans(con, file: str, child: str, fk: str, parent_file: str, read: bool) -> Finding:
@@ -194,9 +194,20 @@ def table_findings(con, files: dict[str, str], supplied: set[str],
         out.append(Finding("error", "no_rows", ref, None,
                            "at least one referral; the file has a header but no rows",
                            examples=(Example(2),)))
-    for table, key in (("referrals", "referral_id"), ("appointments", "appointment_id"),
-                       ("therapists", "therapist_id")):
-        if table in supplied:
+    keys = (("referrals", "referral_id"), ("appointments", "appointment_id"),
+            ("therapists", "therapist_id"))
+    links = [("appointments", "referral_id", "referrals", "referral_id"),
+             ("measures", "referral_id", "referrals", "referral_id"),
+             ("measures", "appointment_id", "appointments", "appointment_id"),
+             ("interviews", "referral_id", "referrals", "referral_id")]
+    if "therapists" in supplied or "therapists" in failed:
+        links.append(("appointments", "therapist_id", "therapists", "therapist_id"))
+    counts = _key_counts(con, set(keys) | {(parent, pk) for _, _, parent, pk in links})
+    keyed = {pair for pair, (n, _) in counts.items() if n}
+    unique = {pair for pair, (n, d) in counts.items() if n == d}
+    for table, key in keys:
+        # the counts show whether any key repeats; only then are its rows looked for
+        if table in supplied and (table, key) not in unique:
             # grouping finds the (rare) repeated keys; only their rows are joined back
             add("error", "duplicate_key", files[table], key,
                 f"a unique {key}; the value is withheld and repeats an earlier row (shown)",
@@ -204,19 +215,12 @@ def table_findings(con, files: dict[str, str], supplied: set[str],
                 f"WHERE {key} IS NOT NULL GROUP BY {key} HAVING count(*) > 1) d "
                 f"ON t.{key} = d.{key}", "t.source_row > d.first",
                 "'same as row ' || d.first", row="t.source_row")
-    links = [("appointments", "referral_id", "referrals", "referral_id"),
-             ("measures", "referral_id", "referrals", "referral_id"),
-             ("measures", "appointment_id", "appointments", "appointment_id"),
-             ("interviews", "referral_id", "referrals", "referral_id")]
-    if "therapists" in supplied or "therapists" in failed:
-        links.append(("appointments", "therapist_id", "therapists", "therapist_id"))
-    keyed = _tables_with_keys(con, {(parent, pk) for _, _, parent, pk in links})
     for child, fk, parent, pk in links:
         if child not in supplied:
             continue
         if parent in files and (parent, pk) in keyed:
             add("error", "foreign_key", files[child], fk,
-                f"a {fk} that is in {files[parent]}", _joined(child, parent, fk, pk),
+                f"a {fk} that is in {files[parent]}", _joined(child, parent, fk, pk, unique),
                 f"c.{fk} IS NOT NULL AND p.{pk} IS NULL", row="c.source_row",
                 withheld=True)
         elif parent in files or parent in failed:
@@ -228,8 +232,8 @@ def table_findings(con, files: dict[str, str], supplied: set[str],
         # duplicated appointment ids are reported once, by the key rule
         add("error", "appointment_of_other_referral", mea, "appointment_id",
             "an appointment of the same referral as the score",
-            _joined("measures", "appointments", "appointment_id", "appointment_id"),
-            "p.n = 1 AND c.referral_id <> p.referral_id", row="c.source_row")
+            _joined("measures", "appointments", "appointment_id", "appointment_id", unique),
+            "c.referral_id <> p.referral_id", row="c.source_row")
         ranges = " ".join(
             f"WHEN {quote_literal(i.code)} THEN score < {i.minimum} OR score > {i.maximum}"
             for i in INSTRUMENTS.values())
@@ -254,7 +258,7 @@ def table_findings(con, files: dict[str, str], supplied: set[str],
             continue
         add("error", "before_referral", files[child], "date",
             f"a {what} date on or after the referral's received_date",
-            _joined(child, "referrals", "referral_id", "referral_id"),
+            _joined(child, "referrals", "referral_id", "referral_id", unique),
             "c.date < p.received_date",
             "CAST(c.date AS VARCHAR) || ' < ' || CAST(p.received_date AS VARCHAR)",
             row="c.source_row")
@@ -262,7 +266,7 @@ def table_findings(con, files: dict[str, str], supplied: set[str],
         add("warning", "after_referral_ended", files[child], "date",
             f"{what}s dated after their referral ended; they are excluded from outcomes"
             + (" (follow-up appointments are not)" if child == "appointments" else ""),
-            _joined(child, "referrals", "referral_id", "referral_id"),
+            _joined(child, "referrals", "referral_id", "referral_id", unique),
             f"c.date > p.ended_date{not_follow_up}", "CAST(c.date AS VARCHAR)",
             row="c.source_row")
     if "appointments" in supplied:
@@ -292,18 +296,20 @@ def table_findings(con, files: dict[str, str], supplied: set[str],
     return out + run_checks(con, checks)
 
 
-def _joined(child: str, parent: str, fk: str, pk: str) -> str:
+def _joined(child: str, parent: str, fk: str, pk: str, unique: set[tuple[str, str]]
+            ) -> str:
     """``child c`` joined to its parent ``p``: the source of every check on the pair.
 
     A LEFT JOIN, so one join serves the foreign key (rows without a parent) and the
     rules comparing a row with its parent (dates, the appointment's referral), as an
     inner join would: a row whose key repeats in the parent meets each of its rows.
-    A measure meets its appointment once (grouped), with the number of appointments
-    of that id: a repeated id is reported by the key rule alone.
+    A measure is compared with its appointment only when that appointment id is
+    unique (a repeated id is reported by the key rule alone): when any id repeats,
+    it meets only the ids that do not (``unique`` holds the keys that never repeat).
     """
-    if (child, parent) == ("measures", "appointments"):
-        parent = ("(SELECT appointment_id, min(referral_id) AS referral_id, count(*) AS n "
-                  "FROM appointments GROUP BY appointment_id)")
+    if (child, parent) == ("measures", "appointments") and (parent, pk) not in unique:
+        parent = ("(SELECT appointment_id, CASE WHEN count(*) = 1 THEN min(referral_id) END "
+                  "AS referral_id FROM appointments GROUP BY appointment_id)")
     return f"{child} c LEFT JOIN {parent} p ON c.{fk} = p.{pk}"
 
 
@@ -312,16 +318,31 @@ INTERVIEW_CONSTANTS = ("referral_id", "timepoint", "date", "assessor_id", "instr
                        "assessor_independent", "assessor_blind", "retrospective",
                        "months_after_end", "usual_self_pct", "second_rating", "unblinded")
 PRIMARY = "NOT coalesce(second_rating, FALSE)"
+RATING = ["referral_id", "timepoint", "disorder"]  # one rating of each counts
 TIMEPOINT_ORDER = "CASE timepoint WHEN 'baseline' THEN 0 WHEN 'end' THEN 1 ELSE 2 END"
+
+
+def _suspect_groups(keys: list[str], having: str, where: str = "TRUE") -> str:
+    """The rows of interviews in groups (by ``keys``) that ``having`` says may break a
+    rule: the rule's window then sorts those rows only (usually none), not the table.
+
+    NULL keys form a group, as in a window's partition.
+    """
+    on = " AND ".join(f"i.{k} IS NOT DISTINCT FROM g.{k}" for k in keys)
+    return (f"interviews i SEMI JOIN (SELECT {', '.join(keys)} FROM interviews WHERE {where} "
+            f"GROUP BY {', '.join(keys)} HAVING {having}) g ON {on}")
 
 
 def interview_checks(file: str) -> list[Check]:
     """Rules of the interviews table beyond types and keys."""
     checks = []
-    # every column's first value in its interview, all in one window (one sort)
+    # every column's first value in its interview, all in one window (one sort), over
+    # the interviews with two values in a column (only they can differ from the first)
     firsts = ", ".join(f"{column}, first_value({column} IGNORE NULLS) OVER w AS "
                        f"_first_{column}" for column in INTERVIEW_CONSTANTS)
-    constants = (f"(SELECT source_row, {firsts} FROM interviews WINDOW w AS (PARTITION BY "
+    differing = " OR ".join(f"min({c}) <> max({c})" for c in INTERVIEW_CONSTANTS)
+    constants = (f"(SELECT source_row, {firsts} FROM "
+                 f"{_suspect_groups(['interview_id'], differing)} WINDOW w AS (PARTITION BY "
                  "interview_id ORDER BY source_row ROWS BETWEEN UNBOUNDED PRECEDING AND "
                  "UNBOUNDED FOLLOWING))")
     for column in INTERVIEW_CONSTANTS:
@@ -338,19 +359,23 @@ def interview_checks(file: str) -> list[Check]:
         "one status per disorder per interview; this disorder is already rated in the "
         "interview",
         "(SELECT source_row, disorder, row_number() OVER (PARTITION BY interview_id, "
-        "disorder ORDER BY source_row) AS k FROM interviews)", "k > 1", "disorder"))
+        "disorder ORDER BY source_row) AS k FROM "
+        f"{_suspect_groups(['interview_id', 'disorder'], 'count(*) > 1')})", "k > 1",
+        "disorder"))
     # one rating per referral, time point and disorder counts; more must be marked
     # as second ratings (kept for inter-rater agreement, left out of every outcome),
     # or which one counts would be an arbitrary choice
+    rated = (f"{PRIMARY} AND referral_id IS NOT NULL AND timepoint IS NOT NULL AND "
+             "disorder IS NOT NULL")
     checks.append(Check(
         "error", "interview_repeated", file, "disorder",
         "one interview rating this disorder for this referral and time point; another "
         "interview already rates it (its row is shown). Mark a second rater's interview "
         "with second_rating = true",
         "(SELECT source_row, timepoint, disorder, interview_id, first_value(interview_id) "
-        "OVER w AS first_id, first_value(source_row) OVER w AS first_row FROM interviews "
-        f"WHERE {PRIMARY} AND referral_id IS NOT NULL AND timepoint IS NOT NULL AND "
-        "disorder IS NOT NULL WINDOW w AS (PARTITION BY referral_id, timepoint, disorder "
+        "OVER w AS first_id, first_value(source_row) OVER w AS first_row FROM "
+        f"{_suspect_groups(RATING, 'min(interview_id) <> max(interview_id)', rated)} "
+        f"WHERE {rated} WINDOW w AS (PARTITION BY referral_id, timepoint, disorder "
         "ORDER BY source_row))", "interview_id <> first_id",
         "timepoint || ' ' || disorder || ' (as row ' || CAST(first_row AS VARCHAR) || ')'"))
     checks.append(Check(

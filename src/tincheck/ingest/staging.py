@@ -21,7 +21,7 @@ from .. import pseudonymise
 from ..schema import SOURCE_ROW, Table
 from .findings import MAX_SHOWN, Example, Finding
 from .parse import NORMALISED_TEXT, null_sql, parse_sql, quote_ident, quote_literal
-from .sources import (NHS_MARKER, FileProblem, RawTable, control_findings, control_sql,
+from .sources import (NHS_MARKER, WIDE_FILE_COLUMNS, FileProblem, RawTable, control_findings, control_sql,
                       duckdb_reason)
 
 SQL_TYPES = {"str": "VARCHAR", "code": "VARCHAR", "icd10": "VARCHAR", "date": "DATE",
@@ -122,8 +122,12 @@ def stage(con, raw: RawTable, table: Table) -> tuple[Staged, list[Finding]]:
     outer += [_EMPTY, _CONTROL]
     staged.helpers += [_EMPTY, _CONTROL]
     if raw.marker_columns:
-        marked = ", ".join(quote_ident(f"c{i}") for i in raw.marker_columns)
-        inner.append(f"list_contains([{marked}], {quote_literal(NHS_MARKER)}) AS {_MARKED}")
+        marked = [quote_ident(f"c{i}") for i in raw.marker_columns]
+        if len(marked) > WIDE_FILE_COLUMNS:  # one expression, however wide the file
+            test = f"list_contains([{', '.join(marked)}], {quote_literal(NHS_MARKER)})"
+        else:  # cheaper than making a list of every row's values
+            test = " OR ".join(f"{c} = {quote_literal(NHS_MARKER)}" for c in marked)
+        inner.append(f"{test} AS {_MARKED}")
         outer.append(_MARKED)
         staged.helpers.append(_MARKED)
     for index in range(len(header.headers)):
