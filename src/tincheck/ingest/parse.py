@@ -153,16 +153,14 @@ def parse_sql(column: Column, col: str, raw_type: str) -> str:
 
 
 def code_sql(lookup: dict[str, str], key_sql: str) -> str:
-    """A CASE expression mapping accepted spellings to canonical codes."""
-    by_code: dict[str, list[str]] = {}
-    for spelling, canonical in lookup.items():
-        by_code.setdefault(canonical, []).append(spelling)
-    whens = " ".join(
-        f"WHEN {key_sql} IN ({', '.join(quote_literal(s) for s in spellings)}) "
-        f"THEN {quote_literal(canonical)}"
-        for canonical, spellings in by_code.items()
-    )
-    return f"CASE {whens} END"
+    """SQL mapping accepted spellings to canonical codes (NULL for any other value).
+
+    A MAP literal looked up by key: about twice as fast as a CASE testing each code's
+    spellings in turn, which DuckDB runs as a join per long list of spellings.
+    """
+    pairs = ", ".join(f"{quote_literal(spelling)}: {quote_literal(canonical)}"
+                      for spelling, canonical in lookup.items())
+    return f"MAP {{{pairs}}}[{key_sql}]"
 
 
 def expectation(column: Column) -> str:

@@ -82,6 +82,21 @@ def final_names(raw: RawTable, table: Table) -> list[tuple[int, str]]:
     return out
 
 
+# A value that reads as one of these types holds no control character (a code or
+# true/false word is one of a list, a number or ICD-10 code matches a pattern); a
+# date may (strptime skips a vertical tab or form feed as white space)
+_CLEAN_WHEN_READ = ("code", "bool", "int", "number", "icd10")
+
+
+def _may_hold_control(index: int, name: str, table: Table, header) -> str:
+    """SQL of the file column ``index`` (held in staged column ``name``) for the
+    control-character test: a column read as a type only where it did not read."""
+    for column in table.columns:
+        if header.canonical.get(column.name) == index and column.type in _CLEAN_WHEN_READ:
+            return f"CASE WHEN {quote_ident(column.name)} IS NULL THEN {quote_ident(name)} END"
+    return quote_ident(name)
+
+
 def stage(con, raw: RawTable, table: Table) -> tuple[Staged, list[Finding]]:
     """Create ``staged_<table>`` from the raw view in one statement (see the module).
 
@@ -115,10 +130,7 @@ def stage(con, raw: RawTable, table: Table) -> tuple[Staged, list[Finding]]:
         kept[index] = name
     inner.append(SOURCE_ROW)
     outer.append(SOURCE_ROW)
-    texts = [i for i in range(len(header.headers))
-             if raw.raw_types.get(f"c{i}") == "VARCHAR"]
-    control = control_sql([quote_ident(f"c{i}") for i in texts]) if texts else "FALSE"
-    inner += [f"_empty AS {_EMPTY}", f"{control} AS {_CONTROL}"]
+    inner.append(f"_empty AS {_EMPTY}")
     outer += [_EMPTY, _CONTROL]
     staged.helpers += [_EMPTY, _CONTROL]
     if raw.marker_columns:
@@ -149,10 +161,15 @@ def stage(con, raw: RawTable, table: Table) -> tuple[Staged, list[Finding]]:
         outer.append(f"CASE WHEN {' OR '.join(f'({s})' for s in shown)} THEN {helper} "
                      f"END AS {helper}")
         staged.helpers.append(helper)
+    texts = [i for i in range(len(header.headers))
+             if raw.raw_types.get(f"c{i}") == "VARCHAR"]
+    control = control_sql([_may_hold_control(i, kept[i], table, header)
+                           for i in texts]) if texts else "FALSE"
     target = quote_ident(staged.name)
     try:
         con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {', '.join(outer)} "
-                    f"FROM (SELECT {', '.join(inner)} FROM {quote_ident(raw.view)})")
+                    f"FROM (SELECT *, {control} AS {_CONTROL} FROM (SELECT "
+                    f"{', '.join(inner)} FROM {quote_ident(raw.view)}))")
     except duckdb.Error as exc:
         # a Parquet file is read here for the first time (sources.load only describes
         # it): a damaged page shows up now
