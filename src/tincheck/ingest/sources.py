@@ -10,7 +10,10 @@ Parquet), except that NHS numbers are replaced by keyed pseudonyms in the same
 statement that reads the file, so a raw NHS number never lands in a table (a header
 that holds one is replaced by its pseudonym too). Each loaded file gets a view
 ``rawv_<table>`` adding ``source_row`` (spreadsheet row) and a flag for rows with no
-values at all (dropped, with a warning, when staged).
+values at all (dropped, with a warning, when staged). A CSV file or workbook is
+loaded into a table first (a CSV file's malformed rows must be known before anything
+else); a Parquet file is not copied at all: its view reads the file, and staging
+(``staging.stage``) reads it once, straight into the staged table.
 
 A path is always a path: DuckDB's readers treat ``*``, ``?`` and ``[`` as a pattern
 matching other files, so those characters are escaped (:func:`duckdb_path`).
@@ -122,15 +125,14 @@ class RawTable:
         index = self.header.canonical[canonical]
         return NORMALISED_TEXT if index in self.normalised else self.raw_types[f"c{index}"]
 
+    # "VIEW" when the relation reads the file itself (Parquet), not a loaded copy
+    relation_kind: str = "TABLE"
+
     def drop(self, con) -> None:
         """Drop the view and what it reads (once staged, they are not needed)."""
         con.execute(f"DROP VIEW IF EXISTS {quote_ident(self.view)}")
         if self.relation:
-            kind = con.execute("SELECT table_type FROM information_schema.tables "
-                               "WHERE table_name = ?", [self.relation]).fetchone()
-            if kind is not None:
-                con.execute(f"DROP {'VIEW' if kind[0] == 'VIEW' else 'TABLE'} "
-                            f"{quote_ident(self.relation)}")
+            con.execute(f"DROP {self.relation_kind} IF EXISTS {quote_ident(self.relation)}")
 
 
 def table_of(path: Path) -> tuple[str, str] | None:
@@ -323,13 +325,13 @@ def _read_header(source: SourceFile) -> tuple[list[str], str, str]:
         raise _compression_problem(source, exc) from None
     except OSError as exc:
         raise FileProblem("unreadable_file",
-                           f"a readable file ({exc.strerror or type(exc).__name__})", 1
-                           ) from None
+                          f"a readable file ({exc.strerror or type(exc).__name__})", 1
+                          ) from None
     ends = [at for at in (head.find(b"\n"), head.find(b"\r")) if at >= 0]
     end = min(ends) if ends else len(head)
     if end > _HEADER_LIMIT:
         raise FileProblem("long_header", "a header row shorter than 1 MB; the first line "
-                           "is longer (is this a CSV file?)", 1)
+                          "is longer (is this a CSV file?)", 1)
     if head[end:end + 2] == b"\r\n":
         newline = "\r\n"
     elif head[end:end + 1] == b"\r":
@@ -339,18 +341,18 @@ def _read_header(source: SourceFile) -> tuple[list[str], str, str]:
     first = head[:end]
     if not first.strip():
         raise FileProblem("empty_file", "a header row naming the columns; the file is empty"
-                           if not head.strip() else "a header row naming the columns in row "
-                           "1; it is blank", 1)
+                          if not head.strip() else "a header row naming the columns in row "
+                          "1; it is blank", 1)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileProblem("encoding", "UTF-8 text; this file is UTF-16 (save it as "
-                           "'CSV UTF-8' instead of 'Unicode text')", 1)
+                          "'CSV UTF-8' instead of 'Unicode text')", 1)
     if b"\x00" in first:
         raise FileProblem("encoding", "a text CSV file; this looks like binary data", 1)
     try:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FileProblem("encoding", "UTF-8 text (save the file as 'CSV UTF-8'); the "
-                           "header row holds bytes that are not UTF-8", 1) from None
+                          "header row holds bytes that are not UTF-8", 1) from None
     counts = {d: text.count(d) for d in (",", ";", "\t")}
     delimiter = max(counts, key=counts.get) if any(counts.values()) else ","
     try:
@@ -358,7 +360,7 @@ def _read_header(source: SourceFile) -> tuple[list[str], str, str]:
             headers = next(csv.reader([text], delimiter=delimiter), [])
     except csv.Error as exc:
         raise FileProblem("csv_structure", f"a header row of column names ({exc})", 1
-                           ) from None
+                          ) from None
     if not headers or not any(h.strip() for h in headers):
         raise FileProblem("empty_file", "a header row naming the columns", 1)
     return [h.strip() for h in headers], delimiter, newline
@@ -431,8 +433,8 @@ def _select_sql(header: HeaderMap, table: str, key: bytes | None,
 
 def _finish(con, source: SourceFile, header: HeaderMap, key: bytes | None,
             relation: str, findings: list[Finding], *, row_sql: str = "rowid + 2",
-            row_map: str | None = None, structure_ok: bool = True
-            ) -> tuple[RawTable, list[Finding]]:
+            row_map: str | None = None, structure_ok: bool = True,
+            relation_kind: str = "TABLE") -> tuple[RawTable, list[Finding]]:
     """Define the numbered raw view; check for unkeyed NHS numbers and control
     characters here only if the file will not be staged (structure errors), as
     staging does both in the pass that reads the file (staging.stage)."""
@@ -480,13 +482,14 @@ def _finish(con, source: SourceFile, header: HeaderMap, key: bytes | None,
     # when the columns are staged (staging.stage)
     con.execute(f"CREATE OR REPLACE VIEW {quote_ident(view)} AS {numbered}")
     if not structure_ok:
-        texts = {i: f"c{i}" for i in range(len(header.headers)) if types.get(f"c{i}") == "VARCHAR"}
+        texts = {i: f"c{i}" for i in range(len(header.headers))
+                 if types.get(f"c{i}") == "VARCHAR"}
         if texts:
             findings += control_findings(
                 con, source, header, view, texts,
                 control_sql([quote_ident(name) for name in texts.values()]))
     raw = RawTable(source, view, header, types, 0, structure_ok, relation,
-                   frozenset(text_indexes), marker_columns)
+                   frozenset(text_indexes), marker_columns, relation_kind)
     return raw, findings
 
 
@@ -550,7 +553,7 @@ def _load_csv(con, source: SourceFile, key: bytes | None):
             f"SELECT DISTINCT line, error_type FROM {rejects} ORDER BY line").fetchall()
     except duckdb.Error as exc:
         raise FileProblem("unreadable_file", "a readable CSV file: " + duckdb_reason(exc),
-                           None) from None
+                          None) from None
     finally:
         for name in (rejects, rejects + "_scan"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
@@ -599,7 +602,7 @@ def _scan_body(source: SourceFile, newline: str) -> bool:
         raise _compression_problem(source, exc) from None
     except OSError as exc:
         raise FileProblem("unreadable_file",
-                           f"a readable file ({exc.strerror or type(exc).__name__})") from None
+                          f"a readable file ({exc.strerror or type(exc).__name__})") from None
     return inner
 
 
@@ -648,24 +651,24 @@ def _load_parquet(con, source: SourceFile, key: bytes | None):
         names = pq.ParquetFile(source.path).schema_arrow.names
     except Exception as exc:  # pyarrow raises several kinds for a damaged file
         raise FileProblem("unreadable_file", "a readable Parquet file: "
-                           + duckdb_reason(exc)) from None
+                          + duckdb_reason(exc)) from None
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         shown = ", ".join(printable(pseudonymise.mask(n)) for n in repeated)
         raise FileProblem("duplicate_header", f"each column name once; this Parquet file "
-                           f"has more than one column named {shown}", 1)
+                          f"has more than one column named {shown}", 1)
     scan = f"read_parquet({duckdb_path(source.path)})"
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
     except duckdb.Error as exc:
         raise FileProblem("unreadable_file",
-                           "a readable Parquet file: " + duckdb_reason(exc)) from None
+                          "a readable Parquet file: " + duckdb_reason(exc)) from None
     nested = [f"{printable(pseudonymise.mask(row[0]))} ({row[1].split('(')[0]})"
               for row in described if _nested(row[1])]
     if nested:
         raise FileProblem("nested_column", "flat columns (text, numbers, dates, true/false); "
-                           "nested or list columns cannot be read: " + ", ".join(nested)
-                           + ". Flatten them, or leave them out of the file", 1)
+                          "nested or list columns cannot be read: " + ", ".join(nested)
+                          + ". Flatten them, or leave them out of the file", 1)
     headers, header_findings = _checked_headers([row[0] for row in described], source, key)
     raw_types = {f"c{i}": row[1] for i, row in enumerate(described)}
     header = map_headers(TABLES[source.table], headers, source.name)
@@ -683,7 +686,7 @@ def _load_parquet(con, source: SourceFile, key: bytes | None):
         con.execute(f"CREATE OR REPLACE VIEW {relation} AS {select}")
         return _finish(con, source, header, key, relation,
                        header_findings + list(header.findings),
-                       row_sql="file_row_number + 2")
+                       row_sql="file_row_number + 2", relation_kind="VIEW")
     # DuckDB cannot number the rows of a file with a column of that name
     select = _select_sql(header, source.table, key, raw_types,
                          f"(SELECT {renamed} FROM {scan})")
@@ -759,9 +762,9 @@ def _refuse_non_xlsx(source: SourceFile) -> None:
                 tail = block[-len(marker):]
     except OSError as exc:
         raise FileProblem("unreadable_file",
-                           f"a readable file ({exc.strerror or type(exc).__name__})") from None
+                          f"a readable file ({exc.strerror or type(exc).__name__})") from None
     raise FileProblem("unsupported_format", "an .xlsx workbook; this is an older Excel "
-                       ".xls file (or another OLE file) named .xlsx: save it as .xlsx", 1)
+                      ".xls file (or another OLE file) named .xlsx: save it as .xlsx", 1)
 
 
 def _has_formulas(workbook, sheet) -> bool:
@@ -790,7 +793,7 @@ def _open_workbook(source: SourceFile, data_only: bool):
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
         handle.close()
         raise FileProblem("unreadable_file",
-                           f"a readable .xlsx workbook ({type(exc).__name__})") from None
+                          f"a readable .xlsx workbook ({type(exc).__name__})") from None
 
 
 def _load_xlsx(con, source: SourceFile, key: bytes | None):
@@ -816,7 +819,7 @@ def _load_xlsx(con, source: SourceFile, key: bytes | None):
         first = next(rows, None)
         if first is None or not any(c.value is not None for c in first):
             raise FileProblem("empty_file", "a header row naming the columns in row 1 of "
-                               "the first sheet", 1)
+                              "the first sheet", 1)
         names = [(_cell_text(c.value) or "") for c in first]
         while names and not names[-1]:
             names.pop()

@@ -21,8 +21,8 @@ from .. import pseudonymise
 from ..schema import SOURCE_ROW, Table
 from .findings import MAX_SHOWN, Example, Finding
 from .parse import NORMALISED_TEXT, null_sql, parse_sql, quote_ident, quote_literal
-from .sources import (NHS_MARKER, WIDE_FILE_COLUMNS, FileProblem, RawTable, control_findings, control_sql,
-                      duckdb_reason)
+from .sources import (NHS_MARKER, WIDE_FILE_COLUMNS, FileProblem, RawTable,
+                      control_findings, control_sql, duckdb_reason)
 
 SQL_TYPES = {"str": "VARCHAR", "code": "VARCHAR", "icd10": "VARCHAR", "date": "DATE",
              "int": "BIGINT", "number": "DOUBLE", "bool": "BOOLEAN"}
