@@ -683,20 +683,19 @@ def _load_parquet(con, source: SourceFile, key: bytes | None):
         select = _select_sql(header, source.table, key, raw_types,
                              f"(SELECT {renamed}, file_row_number FROM {numbered})",
                              keep="file_row_number")
-        con.execute(f"CREATE OR REPLACE VIEW {relation} AS {select}")
-        return _finish(con, source, header, key, relation,
-                       header_findings + list(header.findings),
-                       row_sql="file_row_number + 2", relation_kind="VIEW")
-    # DuckDB cannot number the rows of a file with a column of that name
-    select = _select_sql(header, source.table, key, raw_types,
-                         f"(SELECT {renamed} FROM {scan})")
+        kind, row_sql = "VIEW", "file_row_number + 2"
+    else:  # DuckDB cannot number the rows of a file with a column of that name
+        select = _select_sql(header, source.table, key, raw_types,
+                             f"(SELECT {renamed} FROM {scan})")
+        kind, row_sql = "TABLE", "rowid + 2"
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {relation} AS {select}")
+        con.execute(f"CREATE OR REPLACE {kind} {relation} AS {select}")
+        return _finish(con, source, header, key, relation,
+                       header_findings + list(header.findings), row_sql=row_sql,
+                       relation_kind=kind)
     except duckdb.Error as exc:
         raise FileProblem("unreadable_file",
                           "a readable Parquet file: " + duckdb_reason(exc)) from None
-    return _finish(con, source, header, key, relation,
-                   header_findings + list(header.findings))
 
 
 # ---------------------------------------------------------------- Excel
