@@ -434,12 +434,14 @@ def _select_sql(header: HeaderMap, table: str, key: bytes | None,
 def _finish(con, source: SourceFile, header: HeaderMap, key: bytes | None,
             relation: str, findings: list[Finding], *, row_sql: str = "rowid + 2",
             row_map: str | None = None, structure_ok: bool = True,
-            relation_kind: str = "TABLE") -> tuple[RawTable, list[Finding]]:
+            relation_kind: str = "TABLE", types: dict[str, str] | None = None
+            ) -> tuple[RawTable, list[Finding]]:
     """Define the numbered raw view; check for unkeyed NHS numbers and control
     characters here only if the file will not be staged (structure errors), as
     staging does both in the pass that reads the file (staging.stage)."""
     view = f"rawv_{source.table}"
-    types = {row[0]: row[1] for row in con.execute(f"DESCRIBE {relation}").fetchall()}
+    if types is None:
+        types = {row[0]: row[1] for row in con.execute(f"DESCRIBE {relation}").fetchall()}
     columns = [quote_ident(f"c{i}") for i in range(len(header.headers))]
     # only the text columns went through _identifier_select, so only they can hold
     # the marker of an NHS number met without a key
@@ -684,15 +686,20 @@ def _load_parquet(con, source: SourceFile, key: bytes | None):
                              f"(SELECT {renamed}, file_row_number FROM {numbered})",
                              keep="file_row_number")
         kind, row_sql = "VIEW", "file_row_number + 2"
+        # the view's types are known (text columns are made text): describing it
+        # would plan its whole statement once more
+        texts = set(_text_indexes(header, source.table))
+        types = {name: "VARCHAR" if i in texts else raw_types[name]
+                 for i, name in enumerate(raw_types)}
     else:  # DuckDB cannot number the rows of a file with a column of that name
         select = _select_sql(header, source.table, key, raw_types,
                              f"(SELECT {renamed} FROM {scan})")
-        kind, row_sql = "TABLE", "rowid + 2"
+        kind, row_sql, types = "TABLE", "rowid + 2", None
     try:
         con.execute(f"CREATE OR REPLACE {kind} {relation} AS {select}")
         return _finish(con, source, header, key, relation,
                        header_findings + list(header.findings), row_sql=row_sql,
-                       relation_kind=kind)
+                       relation_kind=kind, types=types)
     except duckdb.Error as exc:
         raise FileProblem("unreadable_file",
                           "a readable Parquet file: " + duckdb_reason(exc)) from None
