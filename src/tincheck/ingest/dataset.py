@@ -26,8 +26,9 @@ from ..errors import SettingError
 from ..schema import TABLES
 from .findings import DataError, Example, Finding, ValidationReport
 from .parse import UK_TIME_ZONE
-from .rules import build_canonical, column_findings, table_findings
-from .sources import SourceFile, find_sources, load
+from .rules import column_findings, table_findings
+from .sources import FileProblem, SourceFile, find_sources, load
+from .staging import build_canonical
 
 MANIFEST = "manifest.json"
 MEMORY_LIMIT_ENV = "TINCHECK_MEMORY_LIMIT"
@@ -167,20 +168,25 @@ def _load(path: str | Path, key_file=None, today: _dt.date | None = None,
         key, sources = None, {}
     raws = {}
     for name, source in sources.items():
+        staged = None
         try:
             raw, findings = load(connection, source, key)
+            if raw is not None and raw.structure_ok:
+                # staging reads the file (a Parquet file for the first time): an NHS
+                # number without a key, or a damaged page, surfaces here
+                staged, checked = column_findings(connection, raw, TABLES[name])
+                findings += checked
         except pseudonymise.PseudonymKeyError as exc:
             raw, findings = None, [Finding("error", "pseudonym_key", source.name, None,
                                            str(exc), examples=(Example(None),))]
+        except FileProblem as problem:
+            raw, findings = None, [problem.finding(source)]
         for finding in findings:
             report.add(finding)
-        if raw is not None and raw.structure_ok:
-            for finding in column_findings(connection, raw, TABLES[name]):
-                report.add(finding)
-            # build each canonical table as soon as its file is checked: its staged
-            # copy (raw text and parsed columns) is then dropped, so only one file's
-            # staging is in memory at a time (at 1M referrals, 4.2 -> 3.0 GB peak)
-            build_canonical(connection, raw, TABLES[name])
+        if staged is not None:
+            # each canonical table is built as soon as its file is checked, so only
+            # one file's staging is in memory at a time
+            build_canonical(connection, staged, TABLES[name])
             raws[name] = raw
         elif raw is not None:
             report.add(Finding(

@@ -70,7 +70,12 @@ def text_sql(col: str, raw_type: str) -> str:
     if raw_type == NORMALISED_TEXT:
         return col
     if raw_type in _TEXT_TYPES:
-        text = f"trim({col})"
+        # trim removes Unicode space separators (U+0020, U+00A0, U+3000 ...) from either
+        # end; an ASCII value (as many bytes as characters) can only start or end with
+        # U+0020. Most values need no trimming, and passing them through as they are
+        # saves making a copy of each (a third of the cost of reading an id column)
+        text = (f"CASE WHEN starts_with({col}, ' ') OR ends_with({col}, ' ') OR "
+                f"strlen({col}) <> length({col}) THEN trim({col}) ELSE {col} END")
         # the quote before a trigger, or before quotes and a trigger (a value that began
         # with quotes and a trigger itself)
         guarded = f"regexp_matches({text}, '^''+[-=+@' || chr(9) || chr(13) || ']')"
@@ -148,16 +153,14 @@ def parse_sql(column: Column, col: str, raw_type: str) -> str:
 
 
 def code_sql(lookup: dict[str, str], key_sql: str) -> str:
-    """A CASE expression mapping accepted spellings to canonical codes."""
-    by_code: dict[str, list[str]] = {}
-    for spelling, canonical in lookup.items():
-        by_code.setdefault(canonical, []).append(spelling)
-    whens = " ".join(
-        f"WHEN {key_sql} IN ({', '.join(quote_literal(s) for s in spellings)}) "
-        f"THEN {quote_literal(canonical)}"
-        for canonical, spellings in by_code.items()
-    )
-    return f"CASE {whens} END"
+    """SQL mapping accepted spellings to canonical codes (NULL for any other value).
+
+    A MAP literal looked up by key: about twice as fast as a CASE testing each code's
+    spellings in turn, which DuckDB runs as a join per long list of spellings.
+    """
+    pairs = ", ".join(f"{quote_literal(spelling)}: {quote_literal(canonical)}"
+                      for spelling, canonical in lookup.items())
+    return f"MAP {{{pairs}}}[{key_sql}]"
 
 
 def expectation(column: Column) -> str:

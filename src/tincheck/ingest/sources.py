@@ -10,7 +10,10 @@ Parquet), except that NHS numbers are replaced by keyed pseudonyms in the same
 statement that reads the file, so a raw NHS number never lands in a table (a header
 that holds one is replaced by its pseudonym too). Each loaded file gets a view
 ``rawv_<table>`` adding ``source_row`` (spreadsheet row) and a flag for rows with no
-values at all (dropped, with a warning, when staged).
+values at all (dropped, with a warning, when staged). A CSV file or workbook is
+loaded into a table first (a CSV file's malformed rows must be known before anything
+else); a Parquet file is not copied at all: its view reads the file, and staging
+(``staging.stage``) reads it once, straight into the staged table.
 
 A path is always a path: DuckDB's readers treat ``*``, ``?`` and ``[`` as a pattern
 matching other files, so those characters are escaped (:func:`duckdb_path`).
@@ -108,6 +111,9 @@ class RawTable:
     # file columns already made text (trimmed, unquoted, empty as NULL) and
     # pseudonymised while loading (_select_sql): parsed without doing it again
     normalised: frozenset[int] = frozenset()
+    # without a key, the columns that may hold the marker of an NHS number; staging
+    # looks for it (staging.stage) in the pass that reads the file anyway
+    marker_columns: tuple[int, ...] = ()
 
     def raw_column(self, canonical: str) -> str | None:
         """The quoted raw column holding ``canonical``, or None if the file lacks it."""
@@ -118,6 +124,15 @@ class RawTable:
     def raw_type(self, canonical: str) -> str:
         index = self.header.canonical[canonical]
         return NORMALISED_TEXT if index in self.normalised else self.raw_types[f"c{index}"]
+
+    # "VIEW" when the relation reads the file itself (Parquet), not a loaded copy
+    relation_kind: str = "TABLE"
+
+    def drop(self, con) -> None:
+        """Drop the view and what it reads (once staged, they are not needed)."""
+        con.execute(f"DROP VIEW IF EXISTS {quote_ident(self.view)}")
+        if self.relation:
+            con.execute(f"DROP {self.relation_kind} IF EXISTS {quote_ident(self.relation)}")
 
 
 def table_of(path: Path) -> tuple[str, str] | None:
@@ -174,18 +189,23 @@ def load(con: duckdb.DuckDBPyConnection, source: SourceFile, key: bytes | None
     loader = {"csv": _load_csv, "parquet": _load_parquet, "xlsx": _load_xlsx}[source.format]
     try:
         return loader(con, source, key)
-    except _FileProblem as problem:
-        return None, [Finding("error", problem.rule, source.name, None, problem.message,
-                              examples=(Example(problem.row),))]
+    except FileProblem as problem:
+        return None, [problem.finding(source)]
 
 
-class _FileProblem(Exception):
+class FileProblem(Exception):
+    """A file that cannot be read at all: one error for it, and nothing else."""
+
     def __init__(self, rule: str, message: str, row: int | None = None):
         super().__init__(message)
         self.rule, self.message, self.row = rule, message, row
 
+    def finding(self, source: SourceFile) -> Finding:
+        return Finding("error", self.rule, source.name, None, self.message,
+                       examples=(Example(self.row),))
 
-def _duckdb_reason(exc: Exception) -> str:
+
+def duckdb_reason(exc: Exception) -> str:
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return pseudonymise.mask_text(first.split(": ", 1)[-1])
 
@@ -219,23 +239,31 @@ def _checked_headers(headers: list[str], source: SourceFile, key: bytes | None
     return out, findings
 
 
-def _control_findings(con, source: SourceFile, header: HeaderMap, view: str,
-                      types: dict[str, str]) -> list[Finding]:
+def control_sql(columns: list[str]) -> str:
+    """SQL true where any of the quoted text ``columns`` holds a control character:
+    one test over all of them joined (linear in the number of columns)."""
+    joined = (f"concat({', '.join(columns)})" if len(columns) > 1
+              else f"coalesce({columns[0]}, '')")
+    return f"regexp_matches({joined}, {_CONTROL_SQL})"
+
+
+def control_findings(con, source: SourceFile, header: HeaderMap, relation: str,
+                     columns: dict[int, str], where: str) -> list[Finding]:
     """An error for each column with a control character in a value, with its rows.
 
-    One test per row over all its text joined (linear in the number of columns);
-    only the rows that fail it are unpivoted to find the columns. Tab, line feed and
-    carriage return are allowed in a value.
+    ``columns`` maps each text column of the file to the column of ``relation``
+    holding it; only the rows ``where`` selects (the rows holding a
+    control character anywhere, :func:`control_sql`) are unpivoted to find the
+    columns. Tab, line feed and carriage return are allowed in a value.
     """
-    columns = [i for i in range(len(header.headers)) if types.get(f"c{i}") == "VARCHAR"]
     if not columns:
         return []
-    names = [quote_ident(f"c{i}") for i in columns]
-    joined = f"concat({', '.join(names)})" if len(names) > 1 else f"coalesce({names[0]}, '')"
+    names = [quote_ident(name) for name in columns.values()]
+    index_of = {name: index for index, name in columns.items()}
     hits = con.execute(
         f"SELECT name, source_row, value, count(*) OVER (PARTITION BY name) AS n FROM ("
-        f"UNPIVOT (SELECT source_row, {', '.join(names)} FROM {quote_ident(view)} "
-        f"WHERE regexp_matches({joined}, {_CONTROL_SQL})) ON {', '.join(names)} "
+        f"UNPIVOT (SELECT source_row, {', '.join(names)} FROM {quote_ident(relation)} "
+        f"WHERE {where}) ON {', '.join(names)} "
         f"INTO NAME name VALUE value) WHERE regexp_matches(value, {_CONTROL_SQL}) "
         f"QUALIFY row_number() OVER (PARTITION BY name ORDER BY source_row) <= {MAX_SHOWN} "
         f"ORDER BY name, source_row").fetchall()
@@ -244,7 +272,7 @@ def _control_findings(con, source: SourceFile, header: HeaderMap, view: str,
         if TABLES[source.table].column(name).identifier}
     by_column: dict[int, list] = {}
     for name, row, value, n in hits:
-        by_column.setdefault(int(name[1:]), []).append((row, value, n))
+        by_column.setdefault(index_of[name], []).append((row, value, n))
     findings = []
     for index in sorted(by_column):
         found = by_column[index]
@@ -268,16 +296,16 @@ def _open_binary(source: SourceFile):
     return open(source.path, "rb")
 
 
-def _compression_problem(source: SourceFile, exc: Exception) -> _FileProblem:
+def _compression_problem(source: SourceFile, exc: Exception) -> FileProblem:
     """The message for a .gz file that cannot be decompressed to its end."""
     if isinstance(exc, gzip.BadGzipFile) and "Not a gzipped file" in str(exc):
-        return _FileProblem(
+        return FileProblem(
             "damaged_gzip", "gzip-compressed data, as the name ends in .gz; this file "
             "is not gzip (if it is plain text, name it .csv)", 1)
     reason = ("it ends before the end of the compressed data: a truncated copy or "
               "download" if isinstance(exc, EOFError)
               else f"the compressed data is corrupt ({pseudonymise.mask_text(str(exc))})")
-    return _FileProblem(
+    return FileProblem(
         "damaged_gzip", f"a complete gzip file; this one is damaged: {reason}. "
         "Copy or compress the file again", None)
 
@@ -296,14 +324,14 @@ def _read_header(source: SourceFile) -> tuple[list[str], str, str]:
     except _DECOMPRESSION_ERRORS as exc:
         raise _compression_problem(source, exc) from None
     except OSError as exc:
-        raise _FileProblem("unreadable_file",
-                           f"a readable file ({exc.strerror or type(exc).__name__})", 1
-                           ) from None
+        raise FileProblem("unreadable_file",
+                          f"a readable file ({exc.strerror or type(exc).__name__})", 1
+                          ) from None
     ends = [at for at in (head.find(b"\n"), head.find(b"\r")) if at >= 0]
     end = min(ends) if ends else len(head)
     if end > _HEADER_LIMIT:
-        raise _FileProblem("long_header", "a header row shorter than 1 MB; the first line "
-                           "is longer (is this a CSV file?)", 1)
+        raise FileProblem("long_header", "a header row shorter than 1 MB; the first line "
+                          "is longer (is this a CSV file?)", 1)
     if head[end:end + 2] == b"\r\n":
         newline = "\r\n"
     elif head[end:end + 1] == b"\r":
@@ -312,29 +340,29 @@ def _read_header(source: SourceFile) -> tuple[list[str], str, str]:
         newline = "\n"
     first = head[:end]
     if not first.strip():
-        raise _FileProblem("empty_file", "a header row naming the columns; the file is empty"
-                           if not head.strip() else "a header row naming the columns in row "
-                           "1; it is blank", 1)
+        raise FileProblem("empty_file", "a header row naming the columns; the file is empty"
+                          if not head.strip() else "a header row naming the columns in row "
+                          "1; it is blank", 1)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _FileProblem("encoding", "UTF-8 text; this file is UTF-16 (save it as "
-                           "'CSV UTF-8' instead of 'Unicode text')", 1)
+        raise FileProblem("encoding", "UTF-8 text; this file is UTF-16 (save it as "
+                          "'CSV UTF-8' instead of 'Unicode text')", 1)
     if b"\x00" in first:
-        raise _FileProblem("encoding", "a text CSV file; this looks like binary data", 1)
+        raise FileProblem("encoding", "a text CSV file; this looks like binary data", 1)
     try:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise _FileProblem("encoding", "UTF-8 text (save the file as 'CSV UTF-8'); the "
-                           "header row holds bytes that are not UTF-8", 1) from None
+        raise FileProblem("encoding", "UTF-8 text (save the file as 'CSV UTF-8'); the "
+                          "header row holds bytes that are not UTF-8", 1) from None
     counts = {d: text.count(d) for d in (",", ";", "\t")}
     delimiter = max(counts, key=counts.get) if any(counts.values()) else ","
     try:
         with field_limit():
             headers = next(csv.reader([text], delimiter=delimiter), [])
     except csv.Error as exc:
-        raise _FileProblem("csv_structure", f"a header row of column names ({exc})", 1
-                           ) from None
+        raise FileProblem("csv_structure", f"a header row of column names ({exc})", 1
+                          ) from None
     if not headers or not any(h.strip() for h in headers):
-        raise _FileProblem("empty_file", "a header row naming the columns", 1)
+        raise FileProblem("empty_file", "a header row naming the columns", 1)
     return [h.strip() for h in headers], delimiter, newline
 
 
@@ -352,11 +380,11 @@ def _identifier_select(index: int, header: HeaderMap, key: bytes | None,
     predicate = pseudonymise.contains_nhs_number_sql(text)
     replacement = (pseudonymise.pseudonym_sql(text, key) if key is not None
                    else quote_literal(NHS_MARKER))
-    # a cheap regular expression first: only values with ten digits in the 3-3-4
-    # layout go on to the check-digit test (CASE evaluates later branches only for
-    # the rows that reach them)
-    return (f"CASE WHEN {text} IS NULL OR NOT regexp_matches({text}, "
-            f"'{pseudonymise.CANDIDATE_SQL}') THEN {text} "
+    # cheap tests first: only values of ten bytes or more with ten digits in the
+    # 3-3-4 layout go on to the check-digit test (CASE evaluates later branches only
+    # for the rows that reach them)
+    return (f"CASE WHEN {text} IS NULL OR strlen({text}) < 10 OR NOT regexp_matches("
+            f"{text}, '{pseudonymise.CANDIDATE_SQL}') THEN {text} "
             f"WHEN {predicate} THEN {replacement} ELSE {text} END")
 
 
@@ -405,16 +433,22 @@ def _select_sql(header: HeaderMap, table: str, key: bytes | None,
 
 def _finish(con, source: SourceFile, header: HeaderMap, key: bytes | None,
             relation: str, findings: list[Finding], *, row_sql: str = "rowid + 2",
-            row_map: str | None = None, structure_ok: bool = True
+            row_map: str | None = None, structure_ok: bool = True,
+            relation_kind: str = "TABLE", types: dict[str, str] | None = None
             ) -> tuple[RawTable, list[Finding]]:
-    """Check for unkeyed NHS numbers and define the numbered raw view."""
+    """Define the numbered raw view; check for unkeyed NHS numbers and control
+    characters here only if the file will not be staged (structure errors), as
+    staging does both in the pass that reads the file (staging.stage)."""
     view = f"rawv_{source.table}"
-    types = {row[0]: row[1] for row in con.execute(f"DESCRIBE {relation}").fetchall()}
+    if types is None:
+        types = {row[0]: row[1] for row in con.execute(f"DESCRIBE {relation}").fetchall()}
     columns = [quote_ident(f"c{i}") for i in range(len(header.headers))]
     # only the text columns went through _identifier_select, so only they can hold
     # the marker of an NHS number met without a key
-    marked = ", ".join(quote_ident(f"c{i}") for i in _text_indexes(header, source.table))
-    if key is None and marked:
+    text_indexes = tuple(_text_indexes(header, source.table))
+    marker_columns = text_indexes if key is None else ()
+    if marker_columns and not structure_ok:
+        marked = ", ".join(quote_ident(f"c{i}") for i in marker_columns)
         if con.execute(f"SELECT count(*) FROM {relation} WHERE list_contains([{marked}], "
                        f"{quote_literal(NHS_MARKER)})").fetchone()[0]:
             con.execute(f"DROP TABLE {relation}")
@@ -431,11 +465,14 @@ def _finish(con, source: SourceFile, header: HeaderMap, key: bytes | None,
                 "row numbers in messages count records, not lines: blank lines and "
                 "quoted line breaks could not be matched to spreadsheet rows"))
     # a row is empty when every value is missing; text values all at once (blank
-    # text joined is blank), so the test stays one expression on a wide file
+    # text joined is blank), so the test stays one expression on a wide file. The
+    # typed columns' cheap tests come first: DuckDB joins and trims the text only
+    # for the rows that pass them (in a typed Parquet file, almost none)
     texts = [c for c in columns if types.get(c.strip(chr(34))) == "VARCHAR"]
-    empty = " AND ".join([f"trim(concat({', '.join(texts)})) = ''"] * bool(texts) + [
+    empty = " AND ".join([
         null_sql(c, types.get(c.strip(chr(34)), "VARCHAR")) for c in columns
-        if c not in texts]) or "FALSE"
+        if c not in texts] + [f"trim(concat({', '.join(texts)})) = ''"] * bool(texts)
+    ) or "FALSE"
     if header.source_row is not None:
         row_sql = _carried_row_numbers(con, source, header, relation, types, findings) or row_sql
     if row_map is None:
@@ -444,11 +481,17 @@ def _finish(con, source: SourceFile, header: HeaderMap, key: bytes | None,
         numbered = (f"SELECT r.*, m.source_row, {empty} AS _empty FROM {relation} r "
                     f"JOIN {row_map} m ON m.k = r.rowid")
     # a view: numbering, the empty-row flag and parsing are materialised in one pass
-    # when the columns are staged (rules.stage_parsed)
+    # when the columns are staged (staging.stage)
     con.execute(f"CREATE OR REPLACE VIEW {quote_ident(view)} AS {numbered}")
-    findings += _control_findings(con, source, header, view, types)
+    if not structure_ok:
+        texts = {i: f"c{i}" for i in range(len(header.headers))
+                 if types.get(f"c{i}") == "VARCHAR"}
+        if texts:
+            findings += control_findings(
+                con, source, header, view, texts,
+                control_sql([quote_ident(name) for name in texts.values()]))
     raw = RawTable(source, view, header, types, 0, structure_ok, relation,
-                   frozenset(_text_indexes(header, source.table)))
+                   frozenset(text_indexes), marker_columns, relation_kind)
     return raw, findings
 
 
@@ -511,8 +554,8 @@ def _load_csv(con, source: SourceFile, key: bytes | None):
         rejected = con.execute(
             f"SELECT DISTINCT line, error_type FROM {rejects} ORDER BY line").fetchall()
     except duckdb.Error as exc:
-        raise _FileProblem("unreadable_file", "a readable CSV file: " + _duckdb_reason(exc),
-                           None) from None
+        raise FileProblem("unreadable_file", "a readable CSV file: " + duckdb_reason(exc),
+                          None) from None
     finally:
         for name in (rejects, rejects + "_scan"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
@@ -560,8 +603,8 @@ def _scan_body(source: SourceFile, newline: str) -> bool:
     except _DECOMPRESSION_ERRORS as exc:
         raise _compression_problem(source, exc) from None
     except OSError as exc:
-        raise _FileProblem("unreadable_file",
-                           f"a readable file ({exc.strerror or type(exc).__name__})") from None
+        raise FileProblem("unreadable_file",
+                          f"a readable file ({exc.strerror or type(exc).__name__})") from None
     return inner
 
 
@@ -609,41 +652,57 @@ def _load_parquet(con, source: SourceFile, key: bytes | None):
         # the file's own field names: DuckDB renames a repeated name (a, a_1)
         names = pq.ParquetFile(source.path).schema_arrow.names
     except Exception as exc:  # pyarrow raises several kinds for a damaged file
-        raise _FileProblem("unreadable_file", "a readable Parquet file: "
-                           + _duckdb_reason(exc)) from None
+        raise FileProblem("unreadable_file", "a readable Parquet file: "
+                          + duckdb_reason(exc)) from None
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         shown = ", ".join(printable(pseudonymise.mask(n)) for n in repeated)
-        raise _FileProblem("duplicate_header", f"each column name once; this Parquet file "
-                           f"has more than one column named {shown}", 1)
+        raise FileProblem("duplicate_header", f"each column name once; this Parquet file "
+                          f"has more than one column named {shown}", 1)
     scan = f"read_parquet({duckdb_path(source.path)})"
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
     except duckdb.Error as exc:
-        raise _FileProblem("unreadable_file",
-                           "a readable Parquet file: " + _duckdb_reason(exc)) from None
+        raise FileProblem("unreadable_file",
+                          "a readable Parquet file: " + duckdb_reason(exc)) from None
     nested = [f"{printable(pseudonymise.mask(row[0]))} ({row[1].split('(')[0]})"
               for row in described if _nested(row[1])]
     if nested:
-        raise _FileProblem("nested_column", "flat columns (text, numbers, dates, true/false); "
-                           "nested or list columns cannot be read: " + ", ".join(nested)
-                           + ". Flatten them, or leave them out of the file", 1)
+        raise FileProblem("nested_column", "flat columns (text, numbers, dates, true/false); "
+                          "nested or list columns cannot be read: " + ", ".join(nested)
+                          + ". Flatten them, or leave them out of the file", 1)
     headers, header_findings = _checked_headers([row[0] for row in described], source, key)
     raw_types = {f"c{i}": row[1] for i, row in enumerate(described)}
     header = map_headers(TABLES[source.table], headers, source.name)
     optimise_for_width(con, len(headers))
     renamed = ", ".join(f"{quote_ident(row[0])} AS {quote_ident(f'c{i}')}"
                         for i, row in enumerate(described))
-    select = _select_sql(header, source.table, key, raw_types,
-                         f"(SELECT {renamed} FROM {scan})")
     relation = f"raw_{source.table}"
+    if "file_row_number" not in {name.lower() for name in names}:
+        # a view, not a table: the file is read once, when it is staged, straight
+        # into the staged table (its typed columns never pass through text)
+        numbered = f"read_parquet({duckdb_path(source.path)}, file_row_number = true)"
+        select = _select_sql(header, source.table, key, raw_types,
+                             f"(SELECT {renamed}, file_row_number FROM {numbered})",
+                             keep="file_row_number")
+        kind, row_sql = "VIEW", "file_row_number + 2"
+        # the view's types are known (text columns are made text): describing it
+        # would plan its whole statement once more
+        texts = set(_text_indexes(header, source.table))
+        types = {name: "VARCHAR" if i in texts else raw_types[name]
+                 for i, name in enumerate(raw_types)}
+    else:  # DuckDB cannot number the rows of a file with a column of that name
+        select = _select_sql(header, source.table, key, raw_types,
+                             f"(SELECT {renamed} FROM {scan})")
+        kind, row_sql, types = "TABLE", "rowid + 2", None
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {relation} AS {select}")
+        con.execute(f"CREATE OR REPLACE {kind} {relation} AS {select}")
+        return _finish(con, source, header, key, relation,
+                       header_findings + list(header.findings), row_sql=row_sql,
+                       relation_kind=kind, types=types)
     except duckdb.Error as exc:
-        raise _FileProblem("unreadable_file",
-                           "a readable Parquet file: " + _duckdb_reason(exc)) from None
-    return _finish(con, source, header, key, relation,
-                   header_findings + list(header.findings))
+        raise FileProblem("unreadable_file",
+                          "a readable Parquet file: " + duckdb_reason(exc)) from None
 
 
 # ---------------------------------------------------------------- Excel
@@ -702,16 +761,16 @@ def _refuse_non_xlsx(source: SourceFile) -> None:
             tail = b""
             for block in iter(lambda: handle.read(1 << 20), b""):
                 if marker in tail + block:
-                    raise _FileProblem(
+                    raise FileProblem(
                         "encrypted_workbook", "a workbook without a password; this one is "
                         "password-protected (encrypted). Open it in Excel, remove the "
                         "password (File > Info > Protect Workbook) and save it again", 1)
                 tail = block[-len(marker):]
     except OSError as exc:
-        raise _FileProblem("unreadable_file",
-                           f"a readable file ({exc.strerror or type(exc).__name__})") from None
-    raise _FileProblem("unsupported_format", "an .xlsx workbook; this is an older Excel "
-                       ".xls file (or another OLE file) named .xlsx: save it as .xlsx", 1)
+        raise FileProblem("unreadable_file",
+                          f"a readable file ({exc.strerror or type(exc).__name__})") from None
+    raise FileProblem("unsupported_format", "an .xlsx workbook; this is an older Excel "
+                      ".xls file (or another OLE file) named .xlsx: save it as .xlsx", 1)
 
 
 def _has_formulas(workbook, sheet) -> bool:
@@ -739,8 +798,8 @@ def _open_workbook(source: SourceFile, data_only: bool):
         return openpyxl.load_workbook(handle, read_only=True, data_only=data_only)
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
         handle.close()
-        raise _FileProblem("unreadable_file",
-                           f"a readable .xlsx workbook ({type(exc).__name__})") from None
+        raise FileProblem("unreadable_file",
+                          f"a readable .xlsx workbook ({type(exc).__name__})") from None
 
 
 def _load_xlsx(con, source: SourceFile, key: bytes | None):
@@ -752,7 +811,7 @@ def _load_xlsx(con, source: SourceFile, key: bytes | None):
     uncalculated: dict[int, list[int]] = {}
     try:
         if not workbook.worksheets:
-            raise _FileProblem("empty_file", "a worksheet; the workbook has none", 1)
+            raise FileProblem("empty_file", "a worksheet; the workbook has none", 1)
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows()
         formula_rows = None
@@ -765,8 +824,8 @@ def _load_xlsx(con, source: SourceFile, key: bytes | None):
             next(formula_rows, None)
         first = next(rows, None)
         if first is None or not any(c.value is not None for c in first):
-            raise _FileProblem("empty_file", "a header row naming the columns in row 1 of "
-                               "the first sheet", 1)
+            raise FileProblem("empty_file", "a header row naming the columns in row 1 of "
+                              "the first sheet", 1)
         names = [(_cell_text(c.value) or "") for c in first]
         while names and not names[-1]:
             names.pop()
