@@ -34,6 +34,7 @@ regression of the change on the case mix and η).
 
 Run: python benchmarks/therapists.py                # the check, seeds 1-10
      python benchmarks/therapists.py --seeds 3      # seeds 1-3
+     python benchmarks/therapists.py --first 11     # seeds 11-20
      python benchmarks/therapists.py --calibrate    # λ, seeds 101-110
 """
 
@@ -252,14 +253,16 @@ def main() -> None:
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--referrals", type=int, default=None)
     parser.add_argument("--seeds", type=int, default=10,
-                        help="the check runs seeds 1..N; --calibrate seeds 101..100+N")
+                        help="the check runs N seeds from --first; --calibrate seeds "
+                        "101..100+N")
+    parser.add_argument("--first", type=int, default=1, help="the check's first seed")
     args = parser.parse_args()
     print(f"python {platform.python_version()}, tincheck {tincheck.__version__}")
     if args.calibrate:
         print(json.dumps(calibrate(args.referrals or 50_000,
                                    range(101, 101 + args.seeds))))
         return
-    results = check(args.referrals or 50_000, range(1, args.seeds + 1))
+    results = check(args.referrals or 50_000, range(args.first, args.first + args.seeds))
     print(markdown(results))
     for name in ("interaction present", "interaction absent"):
         runs = [r for r in results if r["scenario"] == name]
