@@ -27,10 +27,10 @@ error). The mapping is not exactly proportional to 1/λ, so repeat with the new 
 place until the two agree within the standard error (0.820 measured with 0.845 in
 place, 0.838 with 0.82: the default is 0.83; docs/synth.md). The slope does not use
 the mixed model whose interval the check tests, so the check's centring is not built
-in. It also
-prints, for comparison, the λ the mixed model itself implies (λ₀ √(σ̂² / Var(η)), σ̂²
-the random-intercept variance of the audit's model and Var(η) the realised variance of
-the therapists' η: noisier, and the quantity the check tests), the coefficient of the
+in. It also prints, for comparison, the λ the mixed model itself implies
+(λ₀ √(σ̂² / Var(η)), σ̂² the random-intercept variance of the audit's model and Var(η)
+the realised variance of the therapists' η: noisier, and the quantity the check
+tests), the coefficient of the
 squared η (how far the effect on the log-odds is from linear) and the true ICC of
 PHQ-9 change that the defaults imply (slope and residual variance of a linear
 regression of the change on the case mix and η).
