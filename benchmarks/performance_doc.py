@@ -13,7 +13,9 @@ E2E_START, E2E_END = "<!-- e2e:start -->", "<!-- e2e:end -->"
 # the command's progress steps, grouped into the parts of the table
 PARTS = (("reading + validation", ("reading and validating the data",)),
          ("metrics", ("building the per-referral working table", "building the interview table",
-                      "computing metrics")),
+                      "building the pathway table", "computing metrics",
+                      "comparing services")),
+         ("therapist models", ("therapist effects and competence",)),
          ("imputation", ("multiple imputation",)),
          ("report", ("writing report.json and metrics.csv",
                      "drawing the charts and writing report.html")))
@@ -230,7 +232,8 @@ def end_to_end_sections(lines: list[dict]) -> list[str]:
                 "taken within each run (the floor query just before and just after the "
                 "command, averaged), and CPU time is given beside wall time.", ""]
     head = ["referrals", "DuckDB memory", "runs", "load", "end to end", "CPU time",
-            *[name for name, _ in PARTS], "peak memory", "floor", "end to end ÷ floor",
+            *[name for name, _ in PARTS], "peak memory", "workers' peak", "floor",
+            "end to end ÷ floor",
             "CPU ÷ floor's CPU"]
     rows = []
     for key in sorted({(r["referrals"], r.get("memory_limit") or "") for r in runs}):
@@ -243,6 +246,9 @@ def end_to_end_sections(lines: list[dict]) -> list[str]:
                      _spread([r["command"]["seconds"] for r in group]),
                      _spread([r["command"]["cpu_seconds"] for r in group]), *parts,
                      _spread([r["command"]["peak_rss_mib"] for r in group], mib),
+                     _spread([r["command"].get("children_peak_rss_mib") for r in group], mib)
+                     if all(r["command"].get("children_peak_rss_mib") for r in group)
+                     else "not recorded",
                      _spread([r["floor_seconds"] for r in group]),
                      _spread([r["ratio"] for r in group], ratio),
                      _spread([r["command"]["cpu_seconds"] / r["floor_cpu_seconds"]
@@ -251,8 +257,11 @@ def end_to_end_sections(lines: list[dict]) -> list[str]:
     out += ["", "Each cell is the median of the runs with (min–max). End to end is the "
             "command's wall time in its own process, imports excluded (about 2 s more from "
             "the shell); its parts are the steps its progress display shows; peak memory is "
-            "the process's resident high-water mark (`getrusage`). CPU time counts every "
-            "thread (DuckDB's and the imputation's), the floor's likewise."]
+            "the process's resident high-water mark (`getrusage`); workers' peak is the "
+            "largest forked worker's (the imputation's chains and the therapist models run "
+            "in processes forked from the command, whose pages they share until they write "
+            "them, so the two peaks overlap and do not add up). CPU time counts every "
+            "thread and the forked workers, the floor's likewise."]
     return out
 
 
