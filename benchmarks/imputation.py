@@ -34,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import imputation_before  # noqa: E402
+from stages import cpu_time as cpu_seconds  # noqa: E402  (the workers' CPU counted)
 
 from tincheck.metrics import imputation  # noqa: E402
 
@@ -64,13 +65,6 @@ def cases_table(referrals: int) -> pd.DataFrame:
         imputation.impute_recovery = RECOVERY
     captured["cases"].to_parquet(saved)
     return captured["cases"]
-
-
-def cpu_seconds() -> float:
-    """CPU time of this process and of its ended children (the imputation's forked
-    workers), every thread counted."""
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
 
 
 def run(cases: pd.DataFrame, impute, blas_one_thread: bool):

@@ -1,7 +1,6 @@
 """Multiple imputation: Rubin's rules by hand, PMM behaviour, MAR recovery (seeded)."""
 
 import json
-import sys
 
 import numpy as np
 import pandas as pd
@@ -9,6 +8,7 @@ import pytest
 from scipy import stats
 from scipy.special import expit
 
+from tincheck import parallel
 from tincheck.stats import imputation
 from tincheck.stats.imputation import impute_pmm, pooled_proportion, rubin_rules
 
@@ -302,7 +302,7 @@ def test_fast_imputation_equals_the_plain_algorithm_to_the_last_digit(pattern, w
     # implementation before the speed-up), whatever the number of threads or forked
     # processes (used from PROCESS_MIN_VALUES values to impute: here from the first).
     if processes:
-        if not sys.platform.startswith("linux"):
+        if not parallel.can_fork():
             pytest.skip("chains run in forked processes on Linux only")
         monkeypatch.setattr(imputation, "PROCESS_MIN_VALUES", 0)
     frame, columns = _patterns()[pattern]
