@@ -32,6 +32,7 @@ from .staging import build_canonical
 
 MANIFEST = "manifest.json"
 MEMORY_LIMIT_ENV = "TINCHECK_MEMORY_LIMIT"
+DATABASE = "tincheck"  # the compressed in-memory database of the canonical tables
 _MEMORY = re.compile(r"\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
 
 
@@ -52,6 +53,13 @@ def connect(memory_limit: str | None = None) -> tuple[duckdb.DuckDBPyConnection,
                          "500MB")
     spill = tempfile.mkdtemp(prefix="tincheck-spill-")
     connection = duckdb.connect(":memory:")
+    # The canonical tables live in an in-memory database that compresses what it holds
+    # (at each CHECKPOINT, see build_canonical): at 1,000,000 referrals they take
+    # about 0.2 GB instead of 1.9 GB, which leaves that memory to the audit's joins
+    # and groups. Temporary tables (the audit's working tables) stay in DuckDB's
+    # uncompressed temporary catalogue, as before.
+    connection.execute(f"ATTACH ':memory:' AS {DATABASE} (COMPRESS)")
+    connection.execute(f"USE {DATABASE}")
     # DuckDB draws its own progress bar on stdout for queries over 2 s (a loaded
     # machine): it would break the command's Rich output
     connection.execute("SET enable_progress_bar = false")

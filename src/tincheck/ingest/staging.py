@@ -214,3 +214,6 @@ def build_canonical(con, staged: Staged | None, table: Table) -> None:
     for helper in staged.helpers:
         con.execute(f"ALTER TABLE {target} DROP COLUMN {helper}")
     con.execute(f"ALTER TABLE {target} RENAME TO {table.name}")
+    # compress it now (tincheck.ingest.dataset.connect): before the next file is
+    # staged, so the uncompressed copy is freed for it
+    con.execute("CHECKPOINT")
