@@ -2,7 +2,7 @@
 
 benchmarks/imputation.py times today's multiple imputation against the code before its
 speed-up (benchmarks/imputation_before.py): that comparison means something only if the
-old code still runs and gives today's values. benchmarks/performance_doc.py turns the
+old code still runs and agrees with today's within Monte Carlo error. benchmarks/performance_doc.py turns the
 end-to-end runs into the table of medians with min and max: checked here on made-up
 runs whose medians are worked by hand.
 """
@@ -27,24 +27,37 @@ def _module(name: str):
     return module
 
 
-@pytest.mark.parametrize("monotone", [True, False])
-def test_the_code_before_the_speed_up_gives_todays_values(monotone):
-    before = _module("imputation_before")
+def _frame(monotone: bool, n: int = 2000) -> pd.DataFrame:
     rng = np.random.default_rng(3)
-    n = 600
     frame = pd.DataFrame({"first": rng.normal(15, 4, n).round(),
-                          "sex": rng.choice(["f", "m"], n), "age": rng.normal(40, 9, n)})
-    frame["phq"] = (0.5 * frame["first"] + rng.normal(0, 3, n)).round()
-    frame["gad"] = (0.4 * frame["phq"] + rng.normal(0, 2, n)).round()
+                          "sex": rng.choice(["f", "m"], n), "age": rng.normal(40, 9, n),
+                          "anx_inclusive": False})
+    frame["phq_last"] = (0.5 * frame["first"] + rng.normal(0, 3, n)).round()
+    # the anxiety score as a share of its caseness cut-off, as the audit's cases hold it
+    frame["anx_last"] = (0.4 * frame["phq_last"] + rng.normal(0, 2, n)).round() / 8
     gone = rng.random(n) < 0.3
-    frame.loc[gone, "phq"] = np.nan
-    frame.loc[gone if monotone else rng.random(n) < 0.3, "gad"] = np.nan
-    args = (frame, ["phq", "gad"], ["first", "sex", "age"])
-    old = before.impute_pmm(*args, m=3, seed=5, iterations=4)
-    new = impute_pmm(*args, m=3, seed=5, iterations=4)
-    for a, b in zip(old, new, strict=True):
-        pd.testing.assert_frame_equal(a, b, check_exact=True)
-        assert a.attrs == b.attrs
+    frame.loc[gone, "phq_last"] = np.nan
+    frame.loc[gone if monotone else rng.random(n) < 0.3, "anx_last"] = np.nan
+    return frame
+
+
+@pytest.mark.parametrize("monotone", [True, False])
+def test_the_code_before_the_speed_up_agrees_within_monte_carlo_error(monotone):
+    # The benchmark's check (benchmarks/imputation.py equivalence): today's imputations
+    # and the old code's (benchmarks/imputation_before.py) are draws from the same
+    # distribution, so their mean recovery over m = 20 differs by |z| <= 3 ...
+    bench = _module("imputation")
+    frame = _frame(monotone)
+    args = (frame, ["phq_last", "anx_last"], ["first", "sex", "age"])
+    old = bench.imputation_before.impute_pmm(*args, m=20, seed=5, iterations=4)
+    new = impute_pmm(*args, m=20, seed=5, iterations=4)
+    same, how = bench.equivalence(new, old)
+    assert same, how
+    # ... and a shift of one point in every imputed last PHQ-9 (recovery is PHQ-9 below
+    # 10) is caught
+    gone = frame["phq_last"].isna()
+    shifted = [f.assign(phq_last=f["phq_last"] + gone) for f in new]
+    assert not bench.equivalence(shifted, old)[0]
 
 
 def _run(referrals, run, seconds, cpu, floors, peak, read):

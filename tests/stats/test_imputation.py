@@ -213,9 +213,10 @@ def test_pooled_proportion_is_json_ready():
 # --- the fast implementation against the plain algorithm ------------------------------
 
 def _reference_pmm(frame, impute_columns, predictors, *, m, seed, donors=5, iterations=10):
-    """The algorithm written plainly, as tincheck implemented it before its speed-up
-    (every regression refitted and every donor list re-sorted in every iteration, one
-    imputation after another): the imputed columns of each completed data set."""
+    """The algorithm written plainly (every regression refitted and every donor list
+    re-sorted in every iteration, one imputation after another, each missing value's
+    donors found among all observed values): the imputed columns of each completed
+    data set."""
     parts = [np.ones((len(frame), 1))]
     for column in predictors:
         series = frame[column]
@@ -258,16 +259,17 @@ def _reference_pmm(frame, impute_columns, predictors, *, m, seed, donors=5, iter
                 order = np.argsort(yhat_obs, kind="stable")
                 ranked = yhat_obs[order]
                 d = min(donors, len(ranked))
-                start = np.searchsorted(ranked, yhat_mis)
-                candidates = start[:, None] + np.arange(-d, d)[None, :]
-                valid = (candidates >= 0) & (candidates < len(ranked))
-                candidates = np.clip(candidates, 0, len(ranked) - 1)
-                distance = np.where(valid, np.abs(ranked[candidates] - yhat_mis[:, None]),
-                                    np.inf)
-                nearest = np.argpartition(distance, d - 1, axis=1)[:, :d]
+                # distances to every observed value; the run of d consecutive sorted
+                # values slides right from the leftmost while the value it would take
+                # in is strictly nearer than the one it would drop
+                distance = np.abs(ranked[None, :] - yhat_mis[:, None])
+                run = np.count_nonzero(distance[:, d:] < distance[:, :-d], axis=1)
+                chosen = run + rng.integers(0, d, size=len(yhat_mis))
+                # brute force: each chosen donor is one of the d nearest
                 rows = np.arange(len(yhat_mis))
-                pick = nearest[rows, rng.integers(0, d, size=len(yhat_mis))]
-                current[~obs, j] = y[order[candidates[rows, pick]]]
+                dth = np.partition(distance, d - 1, axis=1)[:, d - 1]
+                assert (distance[rows, chosen] <= dth).all()
+                current[~obs, j] = y[order[chosen]]
         out.append(current)
     return out
 

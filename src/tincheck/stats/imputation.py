@@ -265,11 +265,17 @@ class _Donors:
             np.concatenate([pad, self.ranked, pad]), 2 * self.d)
 
     def match(self, yhat_mis: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """For each missing row, the index of one of the d closest observed rows.
+        """For each missing row, the index of one of the d closest observed rows, drawn
+        with equal probability.
 
         Queries are located in sorted order (the same insertion points, found with
-        far fewer cache misses); the d nearest of the 2d candidates are chosen by
-        ``argpartition`` and one of them at random.
+        far fewer cache misses). The d nearest of sorted values are a run of d
+        consecutive ones: of the 2d candidates around the insertion point, the run
+        starting at place s, where s counts the places j < d whose candidate j + d is
+        nearer than candidate j (moving the run one place right while its far end is
+        nearer than its near end; that holds for a prefix of j, so counting finds
+        where it stops). Equal distances keep the lower value. One of the run is
+        drawn at random.
         """
         n, d = len(yhat_mis), self.d
         by_value = np.argsort(yhat_mis)
@@ -278,9 +284,9 @@ class _Donors:
         distance = self.windows[start]
         np.subtract(distance, yhat_mis[:, None], out=distance)
         np.abs(distance, out=distance)
-        nearest = np.argpartition(distance, d - 1, axis=1)[:, :d]
-        pick = np.take_along_axis(nearest, rng.integers(0, d, size=n)[:, None], axis=1)
-        candidate = np.clip(start + pick[:, 0] - d, 0, len(self.ranked) - 1)
+        shift = np.count_nonzero(distance[:, d:] < distance[:, :d], axis=1)
+        candidate = start - d + shift + rng.integers(0, d, size=n)
+        candidate = np.clip(candidate, 0, len(self.ranked) - 1)
         return self.order[candidate]
 
 
