@@ -179,8 +179,8 @@ class _Groups:
         them), whose sorting of the rows is reused."""
         y = np.asarray(y, dtype=float)
         if like is not None and like.same_rows(y, groups):
-            for name in ("order", "y", "index", "labels", "k", "G", "bounds", "slices",
-                         "y_sum"):
+            for name in ("order", "y", "index", "labels", "k", "G", "bounds", "sizes",
+                         "slices", "y_sum"):
                 setattr(self, name, getattr(like, name))
         else:
             labels, index = _clusters(groups)
@@ -195,6 +195,7 @@ class _Groups:
                                        shape=(self.k, n))
             # each cluster's rows are contiguous: rows bounds[j] to bounds[j + 1]
             self.bounds = np.searchsorted(self.index, np.arange(self.k + 1))
+            self.sizes = np.diff(self.bounds)
             self.slices = [slice(a, b) for a, b in zip(self.bounds[:-1].tolist(),
                                                        self.bounds[1:].tolist())]
             self.y_sum = self.sums(self.y)
@@ -204,7 +205,9 @@ class _Groups:
         # ratings) enter sums within clusters as one value per cluster, XC; the others,
         # XR, are summed row by row (with a column of ones: sums of the rows' weights)
         first = self.X[bounds[:-1]]
-        constant = (self.X == first[self.index]).all(axis=0)
+        same = self.X[1:] == self.X[:-1]       # each row as the one before it ...
+        same[bounds[1:-1] - 1] = True            # ... within its cluster
+        constant = same.all(axis=0)
         self.C, self.R = np.flatnonzero(constant), np.flatnonzero(~constant)
         self.XC = np.ascontiguousarray(first[:, self.C])
         self.XRT1 = np.ascontiguousarray(np.vstack([self.X[:, self.R].T, np.ones(n)]))
@@ -216,6 +219,15 @@ class _Groups:
             self.pattern, self.XRu = _distinct_rows(self.XRT1[:-1].T)
         z, w = np.polynomial.hermite.hermgauss(nagq)
         self.z, self.logw = z, np.log(w)
+        # work arrays kept from pass to pass (a fresh array of rows × nodes each time
+        # costs the system's zeroing of its pages, as much as the arithmetic)
+        self._buffers: dict[str, np.ndarray] = {}
+
+    def _buffer(self, name, shape):
+        array = self._buffers.get(name)
+        if array is None or array.shape != shape:
+            array = self._buffers[name] = np.empty(shape)
+        return array
 
     def same_rows(self, y, groups) -> bool:
         """Whether these are the outcomes and clusters this object was built from."""
@@ -251,13 +263,18 @@ class _Groups:
         out[np.ix_(C, R)] = cross.T
         return out
 
+    def rows(self, values):
+        """Each row's value of a per-cluster array (clusters, or clusters × nodes):
+        values[index], as one copy per cluster (the rows are sorted by cluster)."""
+        return np.repeat(values, self.sizes, axis=0)
+
     def _exp(self, eta, offsets):
-        """exp(η_i + o_j(i)) (one column per column of ``offsets``), and whether it is
-        finite everywhere (else None: the caller works from η + o directly)."""
+        """exp(η_i + o_j(i)) (one column per column of ``offsets``), or None where it
+        could overflow (the caller works from η + o)."""
         top = float(eta.max(initial=-np.inf)) + float(offsets.max(initial=-np.inf))
         if not top < EXP_SAFE:
             return None
-        e = offsets[self.index]
+        e = self.rows(offsets)
         e += eta if offsets.ndim == 1 else eta[:, None]
         return np.exp(e, out=e)
 
@@ -277,13 +294,13 @@ class _Groups:
         return v, info
 
     def _probabilities(self, eta, offsets):
-        """p = expit(η + o) and p(1 − p), row by row."""
+        """p = expit(η + o) and p(1 − p), row by row (of one column of offsets)."""
         e = self._exp(eta, offsets)
         if e is None:
-            lin = offsets[self.index] + (eta if offsets.ndim == 1 else eta[:, None])
+            lin = offsets[self.index] + eta
             p = special.expit(lin)
             return p, p * special.expit(-lin)
-        r = np.add(e, 1.0)
+        r = np.add(e, 1.0, out=self._buffer("r1", e.shape))
         np.reciprocal(r, out=r)  # 1 − p = 1 / (1 + e)
         p = np.multiply(e, r, out=e)
         return p, np.multiply(p, r, out=r)
@@ -306,9 +323,9 @@ class _Groups:
         e = self._exp(eta, offsets)
         if e is None:
             lin = offsets[self.index] + eta[:, None]
-            soft, e = np.logaddexp(0.0, lin), None
+            soft = np.logaddexp(0.0, lin)
         else:
-            soft = np.log1p(e)
+            soft = np.log1p(e, out=self._buffer("work", e.shape))
         # Σ_i y (η_i + σ v) − log(1 + e^{η_i + σ v}), the first part from sums per cluster
         ll = (self.sums(self.y * eta)[:, None] + offsets * self.y_sum[:, None]
               - self.sums(soft))
@@ -331,42 +348,42 @@ class _Groups:
         h, nodes, Q = point.h, point.nodes, point.nodes.shape[1]
         post = np.exp(h - special.logsumexp(h, axis=1, keepdims=True))  # (k, Q)
         n, k = self.X.shape
-        # each row's residual y − p and weight p(1 − p) at every node: [r | w], (n, 2Q)
-        both = np.empty((n, 2 * Q))
+        # each row's residual y − p and weight p(1 − p) at every node, (2, n, Q)
+        both = self._buffer("both", (2, n, Q))
         if point.e is None:
             lin = (point.sigma * nodes)[self.index] + point.eta[:, None]
-            both[:, :Q] = special.expit(lin)
-            np.multiply(both[:, :Q], special.expit(-lin), out=both[:, Q:])
+            np.subtract(self.y[:, None], special.expit(lin), out=both[0])
+            np.multiply(special.expit(lin), special.expit(-lin), out=both[1])
         else:
-            r = np.add(point.e, 1.0)
-            np.reciprocal(r, out=r)
-            np.multiply(point.e, r, out=both[:, :Q])
-            np.multiply(both[:, :Q], r, out=both[:, Q:])
-        np.subtract(self.y[:, None], both[:, :Q], out=both[:, :Q])
+            r = np.add(point.e, 1.0, out=self._buffer("work", point.e.shape))
+            np.reciprocal(r, out=r)                       # 1 − p = 1 / (1 + e)
+            np.subtract(r, (1.0 - self.y)[:, None], out=both[0])
+            np.multiply(point.e, r, out=both[1])
+            np.multiply(both[1], r, out=both[1])
         # per cluster and node, Σ_i x_i r_i and Σ_i x_i w_i over XR's columns and (the
         # last row, from the column of ones) Σ_i r_i, Σ_i w_i: one small product per
         # cluster; a column constant within clusters is its value times Σ_i r_i, Σ_i w_i
         m = len(self.R)
-        per = np.empty((self.k, m + 1, 2 * Q))
+        per = np.empty((self.k, 2, m + 1, Q))
         XRT1 = self.XRT1
         for j, rows in enumerate(self.slices):
-            np.matmul(XRT1[:, rows], both[rows], out=per[j])
-        sum_r, sum_w = per[:, m, :Q], per[:, m, Q:]
+            np.matmul(XRT1[:, rows], both[:, rows], out=per[j])
+        sum_r, sum_w = per[:, 0, m], per[:, 1, m]
         # complete-data scores per cluster and node: [Σ r x, v Σ r]
         scores = np.empty((self.k, Q, k + 1))
-        scores[:, :, self.R] = per[:, :m, :Q].transpose(0, 2, 1)
+        scores[:, :, self.R] = per[:, 0, :m].transpose(0, 2, 1)
         scores[:, :, self.C] = sum_r[:, :, None] * self.XC[:, None, :]
         scores[:, :, k] = nodes * sum_r
         mean = np.einsum("jq,jqc->jc", post, scores)                    # (clusters, p+1)
         grad = mean.sum(axis=0)
         # E[−∂²ℓ | y]: X' diag(a) X with a_i = Σ_q post w_i; with σ, Σ post v Σ_i x w
         # and Σ post v² Σ_i w
-        a = np.einsum("iq,iq->i", both[:, Q:], post[self.index])
+        a = np.einsum("iq,iq->i", both[1], self.rows(post))
         pv = post * nodes
         expected = np.empty((k + 1, k + 1))
-        expected[:k, :k] = self.gram(a, np.einsum("jcq,jq->jc", per[:, :m, Q:], post))
+        expected[:k, :k] = self.gram(a, np.einsum("jcq,jq->jc", per[:, 1, :m], post))
         cross = np.empty(k)
-        cross[self.R] = np.einsum("jcq,jq->c", per[:, :m, Q:], pv)
+        cross[self.R] = np.einsum("jcq,jq->c", per[:, 1, :m], pv)
         cross[self.C] = np.einsum("jq,jc->c", pv * sum_w, self.XC)
         expected[:k, k] = expected[k, :k] = cross
         expected[k, k] = float((pv * nodes * sum_w).sum())
