@@ -180,7 +180,7 @@ class _Groups:
         y = np.asarray(y, dtype=float)
         if like is not None and like.same_rows(y, groups):
             for name in ("order", "y", "index", "labels", "k", "G", "bounds", "sizes",
-                         "slices", "y_sum"):
+                         "slices", "y_sum", "y_is_1"):
                 setattr(self, name, getattr(like, name))
         else:
             labels, index = _clusters(groups)
@@ -199,6 +199,7 @@ class _Groups:
             self.slices = [slice(a, b) for a, b in zip(self.bounds[:-1].tolist(),
                                                        self.bounds[1:].tolist())]
             self.y_sum = self.sums(self.y)
+            self.y_is_1 = (self.y == 1)[:, None]
         self.X = np.ascontiguousarray(np.asarray(X, dtype=float)[self.order])
         n, bounds = len(self.y), self.bounds
         # columns constant within every cluster (the intercept, a therapist's service or
@@ -357,8 +358,11 @@ class _Groups:
         else:
             r = np.add(point.e, 1.0, out=self._buffer("work", point.e.shape))
             np.reciprocal(r, out=r)                       # 1 − p = 1 / (1 + e)
-            np.subtract(r, (1.0 - self.y)[:, None], out=both[0])
-            np.multiply(point.e, r, out=both[1])
+            np.multiply(point.e, r, out=both[1])          # p
+            # y − p as −p where y = 0 and as 1 − p where y = 1, each to its last bit
+            # (a residual near 0 is not the difference of two numbers near 1)
+            np.negative(both[1], out=both[0])
+            np.copyto(both[0], r, where=self.y_is_1)
             np.multiply(both[1], r, out=both[1])
         # per cluster and node, Σ_i x_i r_i and Σ_i x_i w_i over XR's columns and (the
         # last row, from the column of ones) Σ_i r_i, Σ_i w_i: one small product per
