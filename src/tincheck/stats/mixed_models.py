@@ -264,6 +264,11 @@ class _Groups:
         out[np.ix_(C, R)] = cross.T
         return out
 
+    def linear(self, beta):
+        """Xβ, from the distinct rows of XR and one row per cluster of XC."""
+        beta = np.asarray(beta, dtype=float)
+        return (self.XRu @ beta[self.R])[self.pattern] + self.rows(self.XC @ beta[self.C])
+
     def rows(self, values):
         """Each row's value of a per-cluster array (clusters, or clusters × nodes):
         values[index], as one copy per cluster (the rows are sorted by cluster)."""
@@ -316,7 +321,7 @@ class _Groups:
             raise ValueError("one node is the rule at σ = 0 only")
         z, logw = (np.zeros(1), np.full(1, 0.5 * np.log(np.pi))) if one_node else \
             (self.z, self.logw)
-        eta = self.X @ beta
+        eta = self.linear(beta)
         v_hat, info = self.modes(eta, sigma, start)
         scale = np.sqrt(2.0 / info)                      # √2 · s_j
         nodes = v_hat[:, None] + scale[:, None] * z[None, :]   # (k, Q)
@@ -460,7 +465,7 @@ def _start(data: _Groups):
     y, X = data.y, data.X
     beta = np.zeros(X.shape[1])
     for _ in range(25):
-        p = special.expit(X @ beta)
+        p = special.expit(data.linear(beta))
         w = np.clip(p * (1 - p), 1e-9, None)
         step = np.linalg.lstsq(data.gram(w), X.T @ (y - p), rcond=None)[0]
         beta += step
