@@ -529,6 +529,7 @@ def random_intercept_logistic(y, X, groups, names=None, nagq: int = 9,
         result = _maximise(data, _start(data), 0.5)
     beta, sigma = result.x[:-1], float(result.x[-1])
     point = result.point  # the modes and their curvature at the estimate
+    data._buffers.clear()  # the fit keeps the grouping, not the passes' work arrays
     se = _standard_errors(result.information, sigma)
     notes = () if result.success else (f"optimiser: {result.message}",)
     return LogisticMixedFit(names, beta, se, sigma, point.value, data.labels,
