@@ -114,7 +114,9 @@ def analyse(frame: pd.DataFrame, therapist_rows: int) -> dict:
         terms_all = rating_terms(sample, centres)
         base, base_names = case_mix(sample, ("phq_first", "anx_first")
                                     if outcome == "recovery" else ("phq_first",))
-        groups = sample["therapist_id"].to_numpy()
+        # the therapists as numbers (in the order of their identifiers): ten models group
+        # the same rows by them, and numbers are grouped far quicker than strings
+        groups = pd.factorize(sample["therapist_id"], sort=True)[0]
         y = sample["recovered" if outcome == "recovery" else "phq_change"].to_numpy(float)
         previous = None  # each logistic model starts from the one before (nested models)
         for model, terms in MODELS:
