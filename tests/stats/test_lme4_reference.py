@@ -120,3 +120,36 @@ def test_stored_values_are_what_lme4_computes(tmp_path):
     fresh = json.loads(tool.generate(tmp_path / "r.json").read_text(encoding="utf-8"))
     found = tool.differences(REFERENCE, fresh)
     assert not found, f"{len(found)} differences, e.g. " + "; ".join(found[:10])
+
+
+def test_rows_in_any_order_give_glmers_answers(data):
+    """The model sorts the rows by cluster: every result follows the clusters, not the
+    order of the rows (the conditional SDs were once computed with the linear predictor
+    in the rows' own order)."""
+    frame, X = data
+    order = np.random.default_rng(5).permutation(len(frame))
+    shuffled = frame.iloc[order].reset_index(drop=True)
+    fit = random_intercept_logistic(shuffled["y"], X[order], shuffled["g"], nagq=9)
+    r = REFERENCE["glmer"]
+    assert fit.loglik == pytest.approx(r["loglik"], abs=1e-9)
+    assert fit.beta == pytest.approx(r["fixef"], abs=1e-6)
+    assert fit.modes == pytest.approx(r["modes"], abs=1e-6)
+    assert fit.mode_sd == pytest.approx(r["mode_sd"], abs=1e-6)
+    low, high = profile_sigma_logistic(shuffled["y"], X[order], shuffled["g"], fit)
+    assert [low, high] == pytest.approx(r["sigma_profile_ci"], abs=1e-4)
+
+
+def test_a_fit_started_from_a_nested_model_agrees_with_glmer(data):
+    """random_intercept_logistic(start=...): the same maximum from a nested model's
+    estimate (glmer's answer for the full model)."""
+    frame, X = data
+    nested = random_intercept_logistic(frame["y"], X[:, :3], frame["g"],
+                                       ["(Intercept)", "x1", "x2"])
+    fit = random_intercept_logistic(frame["y"], X, frame["g"],
+                                    ["(Intercept)", "x1", "x2", "x3"], start=nested)
+    r = REFERENCE["glmer"]
+    assert fit.converged
+    assert fit.sigma == pytest.approx(r["sigma"], abs=1e-6)
+    assert fit.beta == pytest.approx(r["fixef"], abs=1e-6)
+    assert fit.se == pytest.approx(r["se"], abs=1e-6)
+    assert fit.mode_sd == pytest.approx(r["mode_sd"], abs=1e-6)

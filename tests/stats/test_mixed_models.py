@@ -53,3 +53,42 @@ def test_boundary_and_profile_of_a_model_without_therapist_variance():
     # the likelihood at the estimate is at least that at the boundary and elsewhere
     assert fit.reml >= fit.model.reml(0.0) - 1e-9
     assert fit.reml >= fit.model.reml(fit.sigma2_between / fit.sigma2_within + 0.01)
+
+
+def test_sums_over_distinct_rows_and_clusters_equal_the_products_row_by_row():
+    """The logistic model's X' diag(w) X from the distinct rows of the columns that vary
+    within clusters and one row per cluster for the others (numpy's product, row by
+    row, the peer); rows a last bit apart count as distinct."""
+    from tincheck.stats.mixed_models import _Groups
+
+    rng = np.random.default_rng(4)
+    g = rng.integers(0, 30, 2000)
+    rating = rng.normal(3, 1, 30)[g]                         # constant within clusters
+    score = rng.integers(0, 5, 2000).astype(float)
+    score[::7] = np.nextafter(score[::7], 10)                # a last bit apart
+    X = np.column_stack([np.ones(2000), score, rng.random(2000) < 0.3, rating,
+                         rating * score])
+    data = _Groups((rng.random(2000) < 0.4).astype(float), X, g, 9)
+    assert list(data.C) == [0, 3] and list(data.R) == [1, 2, 4]
+    w = rng.random(2000)
+    assert data.gram(w) == pytest.approx(data.X.T @ (data.X * w[:, None]), rel=1e-12)
+
+
+def test_one_node_at_sigma_zero_gives_the_quadratures_value_and_score_in_beta():
+    """At σ = 0 every quadrature node gives the ordinary logistic likelihood: the
+    profile evaluates it with one node; the value and the score and information in β
+    are those of the nine-node rule (the peer: the rule itself)."""
+    from tincheck.stats.mixed_models import _Groups
+
+    rng = np.random.default_rng(6)
+    g = np.repeat(np.arange(25), 40)
+    X = np.column_stack([np.ones(1000), rng.normal(0, 1, 1000)])
+    y = (rng.random(1000) < 0.4).astype(float)
+    data, beta = _Groups(y, X, g, 9), np.array([-0.3, 0.5])
+    full, one = data.evaluate(beta, 0.0), data.evaluate(beta, 0.0, one_node=True)
+    assert one.value == pytest.approx(full.value, rel=1e-13)
+    (g_full, i_full), (g_one, i_one) = data.derivatives(full), data.derivatives(one)
+    assert g_one[:2] == pytest.approx(g_full[:2], rel=1e-12)
+    assert i_one[:2, :2] == pytest.approx(i_full[:2, :2], rel=1e-12)
+    with pytest.raises(ValueError, match="σ = 0"):
+        data.evaluate(beta, 0.5, one_node=True)

@@ -139,8 +139,12 @@ def case_mix(frame: pd.DataFrame, severity=("phq_first", "anx_first")
             names.append(name)
     for factor in ("problem", "step", "service_id"):
         counts = frame[factor].value_counts()
+        # indicators from the codes of the levels (comparing the strings themselves,
+        # level by level, took a tenth of a second per factor at a million referrals)
+        codes, levels = pd.factorize(frame[factor])
+        code = {level: i for i, level in enumerate(levels)}
         for level in sorted(counts.index[1:]):  # the largest level is the reference
-            columns.append((frame[factor] == level).to_numpy(float))
+            columns.append((codes == code[level]).astype(float))
             names.append(f"{factor}[{level}]")
     return np.column_stack(columns), names
 
