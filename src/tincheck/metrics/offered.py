@@ -147,8 +147,8 @@ def _rolled_up(cells: ir.Table, by: tuple[str, ...] = ()) -> ir.Table:
 
     The rows (people, sessions) are counted once, by the finest grouping, and only these
     few counts are repeated: the rows are an expression (the treatment offered, the
-    sessions of it) that a union of one group_by per grouping would compute once per
-    grouping. Without any rows there are no groups (see :func:`_or_empty_row`).
+    sessions of it) that a group_by of the rows for each grouping would compute once
+    per grouping. Without any rows there are no groups (see :func:`_or_empty_row`).
     """
     # the problem of a few cells rather than of every referral
     cells = cells.mutate(problem=problem(cells.problem_descriptor)).drop(
@@ -178,7 +178,6 @@ def _summary(counts: ir.Table, value: str, n: str, quantiles: dict[str, float],
     # values up to and including this one (missing values count as none, wherever the
     # engine sorts them), and all the non-missing values of the group
     c = counts.mutate(
-        _known=known,
         _upto=known.sum().over(ibis.window(group_by=KEYS, order_by=x, rows=(None, 0))),
         _total=known.sum().over(ibis.window(group_by=KEYS)))
     out = {name: c[name].sum() for name in sums}
@@ -194,7 +193,8 @@ def _summary(counts: ir.Table, value: str, n: str, quantiles: dict[str, float],
 
 def _or_empty_row(rows: list[dict], columns) -> list[dict]:
     """``rows``, or when there are none (nothing to count) the one row of ``any``
-    therapy and ``all`` problems, every figure missing (counts become 0)."""
+    therapy and ``all`` problems, every figure missing (counts become 0): the tables
+    always have that row, even when the groupings have nothing to add up."""
     return rows or [{"therapy": ANY, "problem": ALL, **dict.fromkeys(columns)}]
 
 
