@@ -234,3 +234,61 @@ def test_session_figures_are_withheld_with_the_people_they_describe():
     out = table_json(SESSIONS, [row], True)[0]
     assert (out["people"], out["sessions_median"], out["minutes_median"]) == (10, 6.0, 50.0)
     assert out["medium_telephone_rate"] == 0.61
+
+
+def test_without_any_session_the_sessions_table_is_one_row_of_zeros(cohort):
+    cohort.referral().assessment(0).treatment(7, therapy="cbt", attendance="dna")
+    cohort.referral(problem=None).assessment(3)
+    s = cohort.audit().tables[SESSIONS]
+    assert [(r["therapy"], r["problem"], r["people"], r["contacts"], r["timed_contacts"])
+            for r in s] == [("any", "all", 0, 0, 0)]
+    assert (s[0]["sessions_median"], s[0]["minutes_median"], s[0]["medium_telephone_rate"]
+            ) == (None, None, None)
+    assert rows(cohort.audit())[("cbt", "all")]["never_started"] == 1
+
+
+def test_without_any_referral_ended_each_table_is_one_row_of_zeros(cohort):
+    cohort.referral(end_reason=None, length=None).treatments(2, therapy="cbt")
+    a = cohort.audit()
+    [o], [s] = a.tables[OUTCOMES], a.tables[SESSIONS]
+    assert (o["therapy"], o["problem"], o["referred"], o["all_referred"], o["offered_rate"]
+            ) == ("any", "all", 0, 0, None)
+    assert (s["therapy"], s["problem"], s["people"], s["sessions_median"]) == (
+        "any", "all", 0, None)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_quantiles_from_counts_are_numpys_linear_quantiles_to_the_last_digit(seed):
+    # the sessions table takes its quartiles from counts of each value (offered._summary);
+    # the peer is numpy.quantile(values, q) (method "linear", Hyndman & Fan type 7) over
+    # the values themselves; missing values are left out, as SQL's quantiles leave them
+    import ibis
+    import numpy as np
+    import pandas as pd
+
+    from tincheck.metrics.offered import _summary
+
+    rng = np.random.default_rng(seed)
+    cells = []
+    for therapy, problem in (("cbt", "all"), ("cbt", "anxiety"), ("ipt", "all"),
+                             ("ipt", "depression")):
+        values = rng.choice(np.arange(1, 90), size=rng.integers(1, 12), replace=False)
+        cells += [(therapy, problem, int(v), int(rng.integers(1, 40))) for v in values]
+        cells.append((therapy, problem, None, int(rng.integers(0, 5))))
+    cells.append(("none", "all", None, 3))                   # no value at all: NULL
+    counts = pd.DataFrame(cells, columns=["therapy", "problem", "value", "n"]).astype(
+        {"value": "Int64"})
+    qs = dict(q1=0.25, median=0.5, q3=0.75)
+    got = ibis.duckdb.connect().execute(
+        _summary(ibis.memtable(counts), "value", "n", qs, ("n",)))
+    for _, row in got.iterrows():
+        mine = counts[(counts.therapy == row.therapy) & (counts.problem == row.problem)]
+        assert row.n == mine.n.sum()
+        known = mine.dropna(subset=["value"])
+        values = np.repeat(known.value.to_numpy(dtype=float), known.n.to_numpy())
+        for name, q in qs.items():
+            if len(values):
+                assert row[name] == np.quantile(values, q), (row.therapy, name)
+            else:
+                assert pd.isna(row[name])
+    assert len(got) == 5

@@ -41,6 +41,8 @@ Assoc 22:209-212.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import ibis
 import ibis.expr.types as ir
 
@@ -78,6 +80,16 @@ def _flag(value: ir.BooleanValue) -> ir.IntegerValue:
     return value.fill_null(False).cast("int64")
 
 
+def _booked(t: Tables) -> ir.Table:
+    """The booked treatment appointments (kind ``treatment``, ``assessment_treatment``
+    or ``review_treatment``, whatever the attendance, not employment support or
+    signposting) dated within their referral, as :func:`contacts_in_referral`."""
+    a = t.appointments
+    a = a.filter(a.kind.isin(codes.TREATMENT_KINDS),
+                 a.therapy_type.isnull() | ~a.therapy_type.isin(NOT_TREATMENT))
+    return contacts_in_referral(replace(t, appointments=a))
+
+
 def offered_treatment(t: Tables) -> ir.Table:
     """One row per referral with a booked treatment appointment: ``offered``, the
     therapy type offered.
@@ -86,15 +98,25 @@ def offered_treatment(t: Tables) -> ir.Table:
     high-intensity type (by date, then source row), else ``not_recorded``. Referrals
     without any booked treatment appointment have no row (``none_booked``).
     """
-    c = contacts_in_referral(t)
-    booked = c.filter(c.kind.isin(codes.TREATMENT_KINDS),
-                      c.therapy_type.isnull() | ~c.therapy_type.isin(NOT_TREATMENT))
-    typed = booked.filter(booked.therapy_type.isin(OFFERABLE))
-    first = typed.group_by("referral_id").aggregate(
-        first_type=typed.therapy_type.argmin(typed.key))
-    any_booked = booked.group_by("referral_id").aggregate(booked=booked.key.count())
-    j = any_booked.left_join(first, "referral_id").drop("referral_id_right")
-    return j.select("referral_id", offered=j.first_type.fill_null(NOT_RECORDED))
+    booked = _booked(t)
+    first = booked.therapy_type.argmin(booked.key, where=booked.therapy_type.isin(OFFERABLE))
+    return booked.group_by("referral_id").aggregate(offered=first.fill_null(NOT_RECORDED))
+
+
+def _offered_sessions(t: Tables) -> ir.Table:
+    """:func:`offered_treatment` with ``offered_sessions``: the referral's attended
+    treatment contacts of the type offered (NULL when ``not_recorded``).
+
+    Each type's first booking and sessions, then the type booked first: the bookings
+    are grouped once, and the sessions of the type offered come with it.
+    """
+    booked = _booked(t)
+    types = booked.group_by(["referral_id", "therapy_type"]).aggregate(
+        first=booked.key.min(), sessions=_flag(booked.treatment).sum())
+    typed = types.therapy_type.isin(OFFERABLE)
+    return types.group_by("referral_id").aggregate(
+        offered=types.therapy_type.argmin(types.first, where=typed).fill_null(NOT_RECORDED),
+        offered_sessions=types.sessions.argmin(types.first, where=typed))
 
 
 def problem(descriptor: ir.StringValue) -> ir.StringValue:
@@ -104,37 +126,95 @@ def problem(descriptor: ir.StringValue) -> ir.StringValue:
                       else_=ibis.null("string"))
 
 
-def _groups(rows: ir.Table, measures) -> ir.Table:
-    """``measures(rows)`` by therapy and for every therapy together (``any``), each for
-    every problem (``all``) and by problem where it is known, as one table ordered by
-    therapy and problem."""
-    known = rows.filter(rows.problem.notnull())
-    parts = [
-        rows.group_by("therapy").aggregate(**measures(rows)).mutate(problem=ibis.literal(ALL)),
-        known.group_by(["therapy", "problem"]).aggregate(**measures(known)),
-        rows.aggregate(**measures(rows)).mutate(therapy=ibis.literal(ANY),
-                                                problem=ibis.literal(ALL)),
-        known.group_by("problem").aggregate(**measures(known)).mutate(
-            therapy=ibis.literal(ANY)),
-    ]
-    columns = ["therapy", "problem", *measures(rows)]
-    return ibis.union(*(part.select(columns) for part in parts)).order_by(
-        ["therapy", "problem"])
+KEYS = ["therapy", "problem"]
+
+
+def _in_groupings(cells: ir.Table) -> ir.Table:
+    """Each row once in every grouping it belongs to: its therapy and ``any`` (every
+    therapy together), each with ``all`` (every problem) and, where it is known, its
+    problem (NULL: not known); so up to four copies of each row."""
+    g = cells.mutate(_grouping=ibis.literal([0, 1, 2, 3], type="array<int8>").unnest())
+    by_therapy, by_problem = g._grouping < 2, g._grouping % 2 == 1
+    g = g.mutate(therapy=by_therapy.ifelse(g.therapy, ibis.literal(ANY)),
+                 problem=by_problem.ifelse(g.problem, ibis.literal(ALL)))
+    return g.filter(g.problem.notnull()).drop("_grouping")
+
+
+def _rolled_up(cells: ir.Table, by: tuple[str, ...] = ()) -> ir.Table:
+    """Counts by therapy × problem descriptor (and ``by``), added up into the groupings
+    of :func:`_in_groupings`: by therapy and for every therapy together (``any``), each
+    for every problem (``all``) and by problem where it is known.
+
+    The rows (people, sessions) are counted once, by the finest grouping, and only these
+    few counts are repeated: the rows are an expression (the treatment offered, the
+    sessions of it) that a group_by of the rows for each grouping would compute once
+    per grouping. Without any rows there are no groups (see :func:`_or_empty_row`).
+    """
+    # the problem of a few cells rather than of every referral
+    cells = cells.mutate(problem=problem(cells.problem_descriptor)).drop(
+        "problem_descriptor")
+    g = _in_groupings(cells)
+    keys = [*KEYS, *by]
+    return g.group_by(keys).aggregate(**{c: g[c].sum() for c in cells.columns
+                                         if c not in keys})
+
+
+def _summary(counts: ir.Table, value: str, n: str, quantiles: dict[str, float],
+             sums: tuple[str, ...]) -> ir.Table:
+    """One row per therapy × problem of ``counts`` (how many times, ``n``, each integer
+    ``value`` occurs, NULL included): the ``sums`` of columns, and the ``quantiles`` of
+    the non-missing values.
+
+    Quantiles interpolate linearly between order statistics, as DuckDB's
+    ``quantile_cont``, Spark's ``percentile`` and numpy's default (Hyndman & Fan type
+    7): with the N values in order x₀ ≤ … ≤ x_{N−1} and h = (N − 1)·q, the quantile is
+    x_⌊h⌋ + (h − ⌊h⌋)(x_⌈h⌉ − x_⌊h⌋), NULL when N = 0. For integer values and
+    quartiles (q a multiple of 1/4) every step is exact in floating point, so the
+    figures equal those functions' to the last digit. Reference: Hyndman RJ, Fan Y
+    (1996) Am Stat 50:361-365.
+    """
+    x = counts[value]
+    known = x.notnull().ifelse(counts[n], 0)
+    # values up to and including this one (missing values count as none, wherever the
+    # engine sorts them), and all the non-missing values of the group
+    c = counts.mutate(
+        _upto=known.sum().over(ibis.window(group_by=KEYS, order_by=x, rows=(None, 0))),
+        _total=known.sum().over(ibis.window(group_by=KEYS)))
+    out = {name: c[name].sum() for name in sums}
+    for name, q in quantiles.items():
+        h = (c._total - 1).cast("float64") * q
+        lo, hi = h.floor(), h.ceil()
+        # the k-th value from 0 is the first whose count up to it exceeds k
+        x_lo = c[value].min(where=c._upto > lo).cast("float64")
+        x_hi = c[value].min(where=c._upto > hi).cast("float64")
+        out[name] = x_lo + (h - lo).max() * (x_hi - x_lo)
+    return c.group_by(KEYS).aggregate(**out)
+
+
+def _or_empty_row(rows: list[dict], columns) -> list[dict]:
+    """``rows``, or when there are none (nothing to count) the one row of ``any``
+    therapy and ``all`` problems, every figure missing (counts become 0): the tables
+    always have that row, even when the groupings have nothing to add up."""
+    return rows or [{"therapy": ANY, "problem": ALL, **dict.fromkeys(columns)}]
+
+
+def _offered_people(bases, offers: ir.Table) -> ir.Table:
+    """Referrals ended in the period with ``therapy``, the treatment offered (``offers``:
+    :func:`offered_treatment`)."""
+    o = bases["referrals"]
+    o = o.filter(o.ended).drop("therapy")  # the working table's: the most frequent type
+    p = o.left_join(offers, "referral_id").drop("referral_id_right")
+    return p.mutate(therapy=p.offered.fill_null(NONE_BOOKED))
 
 
 def _people(bases) -> ir.Table:
     """Referrals ended in the period: treatment offered, problem and outcome flags."""
-    o, d = bases["referrals"], bases["diagnostic"]
-    o = o.filter(o.ended).drop("therapy")  # the working table's: the most frequent type
-    offers = offered_treatment(Tables())
-    p = o.left_join(offers, "referral_id").drop("referral_id_right")
+    p, d = _offered_people(bases, offered_treatment(Tables())), bases["diagnostic"]
     interviews = d.select(
         "referral_id", i_diagnosed=d.diagnosed, i_lost=d.diagnosed & d.lost_end,
         i_end=d.diagnosed & d.has_end, i_rated=d.usual_self_rated,
         i_usual=d.usual_self_rated & (d.end_usual_self >= d.usual_self_threshold))
-    p = p.left_join(interviews, "referral_id").drop("referral_id_right")
-    return p.mutate(therapy=p.offered.fill_null(NONE_BOOKED),
-                    problem=problem(p.problem_descriptor))
+    return p.left_join(interviews, "referral_id").drop("referral_id_right")
 
 
 def _outcome_measures(p: ir.Table) -> dict:
@@ -156,7 +236,9 @@ def _outcome_measures(p: ir.Table) -> dict:
 
 
 def _outcomes(bases) -> ir.Table:
-    return _groups(_people(bases), _outcome_measures)
+    p = _people(bases)
+    cells = p.group_by(["therapy", "problem_descriptor"]).aggregate(**_outcome_measures(p))
+    return _rolled_up(cells).order_by(KEYS)
 
 
 # (rate, numerator, denominator) of the outcomes table
@@ -176,6 +258,7 @@ OUTCOME_RATES = (
 def _finish_outcomes(rows: list[dict]) -> list[dict]:
     """Add ``all_referred`` (the ``any`` row's referred: every referral with the row's
     problem) and the rates, among them ``offered_rate``: referred ÷ all_referred."""
+    rows = _or_empty_row(rows, OUTCOME_COUNTS[1:])
     totals = {row["problem"]: int(row["referred"] or 0) for row in rows
               if row["therapy"] == ANY}
     for row in rows:
@@ -248,35 +331,41 @@ table(OUTCOMES, "What happened to the people offered each treatment", _outcomes,
 # ------------------------------------------------------------------ sessions
 
 def _sessions(bases) -> ir.Table:
-    people = _people(bases).select("referral_id", "therapy", "problem")
+    """The sessions of the treatment offered, counted by their person's number of them
+    and by their duration, then added up into the groupings, where the quantiles of
+    both are taken (:func:`_summary`)."""
     t = Tables()
-    c = contacts_in_referral(t)
+    people = _offered_people(bases, _offered_sessions(t)).select(
+        "referral_id", "offered_sessions", "therapy", "problem_descriptor")
+    c = _booked(t)  # the same expression as the treatment offered's: computed once
     c = c.filter(c.treatment).join(people, "referral_id")
     c = c.filter(c.therapy_type == c.therapy)  # sessions of the treatment offered itself
     roles = t.therapists.select("therapist_id", role=t.therapists.role)
     c = c.left_join(roles, "therapist_id").drop("therapist_id_right")
-    per = c.group_by(["referral_id", "therapy", "problem"]).aggregate(
-        sessions=c.key.count())
-
-    def session_measures(x):
-        s = x.sessions.cast("float64")
-        return dict(people=x.count(), sessions_median=s.median(),
-                    sessions_q1=s.quantile(0.25), sessions_q3=s.quantile(0.75))
-
-    def contact_measures(x):
-        medium = x.medium.fill_null(UNKNOWN)
-        role = x.role.fill_null(UNKNOWN)
-        return dict(
-            contacts=x.count(),
-            **{f"medium_{m}_contacts": _flag(medium == m).sum() for m in MEDIA},
-            **{f"role_{r}_contacts": _flag(role == r).sum() for r in ROLES},
-            timed_contacts=x.duration_minutes.count(),
-            minutes_median=x.duration_minutes.cast("float64").median(),
-        )
-
-    s = _groups(per, session_measures)
-    k = _groups(c, contact_measures)
-    return s.join(k, ["therapy", "problem"]).order_by(["therapy", "problem"])
+    medium = c.medium.fill_null(UNKNOWN)
+    role = c.role.fill_null(UNKNOWN)
+    counts = {**{f"medium_{m}_contacts": _flag(medium == m).sum() for m in MEDIA},
+              **{f"role_{r}_contacts": _flag(role == r).sum() for r in ROLES},
+              "timed_contacts": c.duration_minutes.count()}
+    # one pass over the sessions, down to counts by person's number of sessions and
+    # duration: people by their number of sessions (each person with k sessions has k
+    # of them there), and sessions by their duration
+    cell = ["therapy", "problem_descriptor"]
+    fine = c.group_by([*cell, "offered_sessions", "duration_minutes"]).aggregate(
+        contacts=c.count(), **counts)
+    by_number = fine.group_by([*cell, sessions := "offered_sessions"]).aggregate(
+        people=fine.contacts.sum())
+    by_number = by_number.select(*cell, sessions=by_number[sessions],
+                                 people=(by_number.people // by_number[sessions]))
+    by_minutes = fine.group_by([*cell, "duration_minutes"]).aggregate(
+        contacts=fine.contacts.sum(), **{k: fine[k].sum() for k in counts})
+    people = _summary(_rolled_up(by_number, ("sessions",)), "sessions", "people",
+                      dict(sessions_median=0.5, sessions_q1=0.25, sessions_q3=0.75),
+                      ("people",))
+    sessions = _summary(_rolled_up(by_minutes, ("duration_minutes",)), "duration_minutes",
+                        "contacts", dict(minutes_median=0.5), ("contacts", *counts))
+    j = people.join(sessions, KEYS)
+    return j.select(*KEYS, *SESSION_COLUMNS).order_by(KEYS)
 
 
 SESSION_RATES = (
@@ -284,6 +373,9 @@ SESSION_RATES = (
     *((f"role_{r}_rate", f"role_{r}_contacts", "contacts") for r in ROLES),
 )
 SESSION_COUNTS = ("people", "contacts", *(c for _, c, _ in SESSION_RATES), "timed_contacts")
+# the columns of the sessions table after therapy and problem, in order
+SESSION_COLUMNS = ("people", "sessions_median", "sessions_q1", "sessions_q3", "contacts",
+                   *(c for _, c, _ in SESSION_RATES), "timed_contacts", "minutes_median")
 
 table(SESSIONS, "How each treatment offered was delivered", _sessions,
       "Attended treatment contacts of the treatment offered itself (therapy type equal to "
@@ -304,7 +396,8 @@ table(SESSIONS, "How each treatment offered was delivered", _sessions,
                ("role_pwp_rate", "sessions with a psychological wellbeing practitioner ÷ "
                 "sessions (also role_hi_therapist, _counsellor, _other, _unknown)"),
                ("minutes_median", "median recorded duration of a session (minutes)")],
-      finish=lambda rows: _with_rates(rows, SESSION_RATES, SESSION_COUNTS))
+      finish=lambda rows: _with_rates(_or_empty_row(rows, SESSION_COLUMNS), SESSION_RATES,
+                                      SESSION_COUNTS))
 
 
 # Disclosure control of both tables (tincheck.disclosure): their count columns, and the
