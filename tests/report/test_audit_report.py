@@ -257,3 +257,25 @@ def test_docs_describe_every_section():
     doc = (REPO / "docs" / "report.md").read_text(encoding="utf-8")
     for _, title, _ in SECTIONS:
         assert f"**{title}.**" in doc or f"**{title}**" in doc, title
+
+
+def test_sections_drawn_in_forked_processes_are_the_same_page(synthetic, monkeypatch):
+    # From PARALLEL_MIN_ROWS therapists the sections are drawn in two forked processes;
+    # the page must be the same text, byte for byte, as when drawn one after another
+    # (the charts' SVG identifiers come from their content, not from a counter).
+    from tincheck import parallel
+    from tincheck.report import audit as report
+
+    if not parallel.can_fork():
+        pytest.skip("sections are drawn in forked processes on Linux only")
+    doc = synthetic[1]
+    monkeypatch.setattr(report, "PARALLEL_MIN_ROWS", 0)
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    calls = []
+    real = parallel.forked_map
+    monkeypatch.setattr(parallel, "forked_map",
+                        lambda *args: calls.append(args[2]) or real(*args))
+    forked = render_html(doc)
+    assert len(calls) == 1 and list(calls[0]) == list(range(len(SECTIONS)))
+    monkeypatch.setattr(report, "PARALLEL_MIN_ROWS", 10 ** 9)
+    assert render_html(doc) == forked

@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Callable
 
-from ... import __version__
+from ... import __version__, parallel
 from ...outputs import check_file, check_folder, write_text
 from ..page import Page
 from . import compared, interviews, outcomes, pathway, service
@@ -58,9 +58,30 @@ def render_html(doc: dict) -> str:
     page = Page(title=f"tincheck audit: {name}" if services else "tincheck audit",
                 lede=LEDE, header_blocks=header(d, doc.get("tincheck_version", __version__)),
                 synthetic=bool(d.data.get("synthetic")))
-    for section_id, title, build in SECTIONS:
-        page.section(section_id, title, *build(d))
+    for (section_id, title, _), body in zip(SECTIONS, _bodies(d), strict=True):
+        page.section(section_id, title, *body)
     return page.render()
+
+
+# Sections are drawn side by side in forked processes from this many therapists'
+# rows (a service of about 50,000 referrals): the charts are most of the time of a
+# large report (about 2 s at 1,000,000 referrals), forking costs tens of milliseconds
+PARALLEL_MIN_ROWS = 100
+
+
+def _body(d: Doc, index: int) -> list[str]:
+    return SECTIONS[index][2](d)
+
+
+def _bodies(d: Doc) -> list[list[str]]:
+    """Each section's HTML parts, in order. The charts' SVG identifiers come from their
+    content (``svg.hashsalt``), so a section drawn in another process is the same
+    text, byte for byte (tests/report/test_audit_report.py)."""
+    indexes = range(len(SECTIONS))
+    size = len((d.tables.get("therapists.estimates") or []))
+    if parallel.can_fork() and parallel.cores() > 1 and size >= PARALLEL_MIN_ROWS:
+        return parallel.forked_map(_body, d, indexes, 2)
+    return [_body(d, i) for i in indexes]
 
 
 def write_report(audit, out: str | Path, json_path: str | Path | None = None,
