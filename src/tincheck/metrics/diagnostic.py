@@ -46,16 +46,14 @@ def primary_ratings(t: Tables) -> ir.Table:
     return i.filter(~i.second_rating.fill_null(False))
 
 
-def interview_summary(t: Tables, without_unblinded: bool = False) -> ir.Table:
+def interview_summary(t: Tables) -> ir.Table:
     """One row per interview: referral, time point, date, eligibility and what it found.
 
-    ``without_unblinded``: interviews in which the assessor became unblinded are not
-    eligible.
+    ``eligible_blinded``: eligible, and the assessor did not become unblinded. One
+    summary serves the headline figures and the ``_blinded`` ones.
     """
     i = primary_ratings(t).cross_join(parameters_table())
     eligible = (i.assessor_independent & i.assessor_blind) | i.any_assessor
-    if without_unblinded:
-        eligible = eligible & ~i.unblinded.fill_null(False)
     return i.group_by("interview_id").aggregate(
         referral_id=i.referral_id.max(),
         timepoint=i.timepoint.max(),
@@ -64,6 +62,7 @@ def interview_summary(t: Tables, without_unblinded: bool = False) -> ir.Table:
         blind=_flag(i.assessor_blind).max() == 1,
         retrospective=_flag(i.retrospective.fill_null(False)).max() == 1,
         eligible=_flag(eligible).max() == 1,
+        eligible_blinded=_flag(eligible & ~i.unblinded.fill_null(False)).max() == 1,
         usual_self_pct=i.usual_self_pct.max(),
         present=_flag(i.status == "present").sum(),
         unblinded=_flag(i.unblinded.fill_null(False)).max() == 1,
@@ -72,9 +71,13 @@ def interview_summary(t: Tables, without_unblinded: bool = False) -> ir.Table:
 
 
 def chosen_interviews(t: Tables, without_unblinded: bool = False) -> ir.Table:
-    """The latest eligible interview per referral and time point."""
-    s = interview_summary(t, without_unblinded)
-    s = s.filter(s.eligible)
+    """The latest eligible interview per referral and time point.
+
+    ``without_unblinded``: interviews in which the assessor became unblinded are not
+    eligible.
+    """
+    s = interview_summary(t)
+    s = s.filter(s.eligible_blinded if without_unblinded else s.eligible)
     order = ibis.window(group_by=[s.referral_id, s.timepoint],
                         order_by=[ibis.desc(s.date), ibis.desc(s.interview_id)])
     s = s.mutate(k=ibis.row_number().over(order))

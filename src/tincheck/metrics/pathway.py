@@ -1,15 +1,20 @@
 """pathway: the treatment pathway, one row per referral, and its pictures.
 
-The pathway table (:func:`pathway_table`) joins to the audit's working table what the
-pathway metrics need and the working table does not hold: the NICE problem of the
-problem descriptor (:data:`tincheck.nice.PROBLEMS`), each course's main therapy at
-each step and the NICE dose range for it (``tincheck_nice_dose``, from
-``nice_dose.csv`` or a service's own table), the NICE first-step rule
-(``tincheck_nice_steps``), the dates of the first low-intensity session and of the
-step up, the medium of the first appointment offered, the loss of index diagnoses at
-the end interview, and the client's previous and next referrals. The metrics of the
-``pathway`` family (here, :mod:`.dose`, :mod:`.steps`, :mod:`.engagement`) and the
-revolving-door metrics of :mod:`.rereferral` are sums over it.
+The pathway table (:func:`pathway_table`) holds what the pathway metrics read: the
+working table's columns they need (:data:`FROM_OUTCOMES`), and what the working table
+does not hold: the NICE problem of the problem descriptor
+(:data:`tincheck.nice.PROBLEMS`), the NICE dose range for each course's main therapy
+at each step (``tincheck_nice_dose``, from ``nice_dose.csv`` or a service's own
+table), the NICE first-step rule (``tincheck_nice_steps``), the days to the step up,
+the medium of the first appointment offered, the loss of index diagnoses at the end
+interview, and the client's previous and next referrals. The per-referral facts from
+the appointments (main therapy per step, first low- and high-intensity dates, first
+medium) come from the working table, which groups the appointments once for all of
+them (:func:`~tincheck.metrics.blocks.contact_summary`,
+:func:`~tincheck.metrics.blocks.modal_therapy`). The metrics of the ``pathway``
+family (here, :mod:`.dose`, :mod:`.steps`, :mod:`.engagement`) and the revolving-door
+metrics of :mod:`.rereferral` are sums over it; a metric that needs another column of
+the working table adds it to :data:`FROM_OUTCOMES`.
 
 This module also declares the pathway's pictures: the flow of referrals from referral
 to first step, step up, finish, recovery and loss of diagnosis (``pathway.flow``), and
