@@ -202,27 +202,47 @@ def contacts_in_referral(t: Tables) -> ir.Table:
                     key=order_key(j.date, j[SOURCE_ROW]))
 
 
+def _summarised_contacts(t: Tables) -> ir.Table:
+    """The columns of :func:`contacts_in_referral` the per-referral summaries read: one
+    expression for :func:`contact_summary` and :func:`modal_therapy`, so the engine
+    builds it once, and narrow (the appointments' other columns are not carried)."""
+    return contacts_in_referral(t).select("referral_id", "date", "kind", "medium",
+                                          "therapy_type", "attended", "treatment", "step",
+                                          "self_help", "key")
+
+
 def contact_summary(t: Tables) -> ir.Table:
     """One row per referral with contacts: counts, first/second treatment dates, mix.
 
     ``first_low_key``/``last_high_key`` order its first low-intensity and last
     high-intensity treatment contacts (stepped up when the first comes before the
-    last).
+    last); ``first_low_date``/``first_high_date`` are the dates of its first low- and
+    first high-intensity treatment contacts; ``first_offered_medium`` is the medium
+    of the first appointment offered (any attendance, any kind but follow-up, by
+    (date, row); ``not_recorded`` when that appointment has none).
     """
-    c = contacts_in_referral(t)
+    c = _summarised_contacts(t)
     tr = c.treatment
+    low, high = tr & (c.step == "low"), tr & (c.step == "high")
     summary = c.group_by("referral_id").aggregate(
         attended_contacts=c.attended.cast("int64").sum(),
         treatment_contacts=tr.cast("int64").sum(),
         first_treatment_date=c.date.min(where=tr),
         first_treatment_key=c.key.min(where=tr),
-        low_treatment_contacts=(tr & (c.step == "low")).cast("int64").sum(),
-        high_treatment_contacts=(tr & (c.step == "high")).cast("int64").sum(),
+        low_treatment_contacts=low.cast("int64").sum(),
+        high_treatment_contacts=high.cast("int64").sum(),
         self_help_contacts=(tr & c.self_help).cast("int64").sum(),
         telephone_contacts=(tr & (c.medium == "telephone")).cast("int64").sum(),
-        first_low_key=c.key.min(where=tr & (c.step == "low")),
-        first_high_key=c.key.min(where=tr & (c.step == "high")),
-        last_high_key=c.key.max(where=tr & (c.step == "high")),
+        first_low_key=c.key.min(where=low),
+        first_high_key=c.key.min(where=high),
+        last_high_key=c.key.max(where=high),
+        # the key orders by date first: the date of the first such contact
+        first_low_date=c.date.min(where=low),
+        first_high_date=c.date.min(where=high),
+        # the medium filled first: an aggregate's arg at the first key must not skip
+        # NULLs differently on each engine
+        first_offered_medium=c.medium.fill_null("not_recorded").argmin(
+            c.key, where=c.kind != "follow_up"),
     )
     # the second treatment contact: the earliest after the first, by key
     firsts = summary.select("referral_id", "first_treatment_key")
@@ -245,19 +265,32 @@ def first_step(summary: ir.Table) -> ir.StringValue:
 
 
 def modal_therapy(t: Tables) -> ir.Table:
-    """Each referral's most frequent therapy type over its treatment contacts.
+    """Each referral's most frequent therapy type over its treatment contacts
+    (``therapy``), and over its low- and its high-intensity ones (``li_therapy``,
+    ``hi_therapy``; NULL without such contacts).
 
     Ties go to the type delivered last (by date, source_row); contacts without a
-    therapy type count as ``not_recorded``.
+    therapy type count as ``not_recorded``. One grouping by referral, step and
+    therapy serves all three (its counts add up to those of referral and therapy).
     """
-    c = contacts_in_referral(t)
+    c = _summarised_contacts(t)
     c = c.filter(c.treatment).mutate(therapy=c.therapy_type.fill_null("not_recorded"))
-    per = c.group_by(["referral_id", "therapy"]).aggregate(contacts=c.key.count(),
-                                                          last_key=c.key.max())
-    rank = ibis.window(group_by=per.referral_id,
-                       order_by=[ibis.desc(per.contacts), ibis.desc(per.last_key)])
-    per = per.mutate(rank=ibis.row_number().over(rank))
-    return per.filter(per.rank == 0).select("referral_id", "therapy")
+    per_step = c.group_by(["referral_id", "step", "therapy"]).aggregate(
+        contacts=c.key.count(), last_key=c.key.max())
+
+    def most(per, where=None):
+        # the most contacts, then the last delivered: the therapy at the greatest
+        # (contacts, last_key) pair (unique: no two therapies share a last contact)
+        order = ibis.struct({"contacts": per.contacts, "last_key": per.last_key})
+        return per.therapy.argmax(order, where=where)
+
+    per = per_step.group_by(["referral_id", "therapy"]).aggregate(
+        contacts=per_step.contacts.sum(), last_key=per_step.last_key.max())
+    overall = per.group_by("referral_id").aggregate(therapy=most(per))
+    by_step = per_step.group_by("referral_id").aggregate(
+        li_therapy=most(per_step, per_step.step == "low"),
+        hi_therapy=most(per_step, per_step.step == "high"))
+    return overall.join(by_step, "referral_id")
 
 
 # ---------------------------------------------------------------- scores
@@ -302,8 +335,10 @@ def score_summary(t: Tables) -> ir.Table:
     phq = _measure_columns(fl, DEPRESSION_MEASURE, "phq")
     gad = _measure_columns(fl, FALLBACK_ANXIETY_MEASURE, "gad")
     wsas = _measure_columns(fl, "WSAS", "wsas")
-    x = fl.select("referral_id", "instrument", adsm_n="n", adsm_first="first",
-                  adsm_last="last")
+    # only the instruments a descriptor's ADSM can be: a smaller side to join
+    x = fl.filter(fl.instrument.isin(sorted({*ADSM.values(), FALLBACK_ANXIETY_MEASURE})))
+    x = x.select("referral_id", "instrument", adsm_n="n", adsm_first="first",
+                 adsm_last="last")
     j = base.left_join(phq, "referral_id").drop("referral_id_right")
     j = j.left_join(gad, "referral_id").drop("referral_id_right")
     j = j.left_join(wsas, "referral_id").drop("referral_id_right")

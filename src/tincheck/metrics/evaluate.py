@@ -22,8 +22,8 @@ from ..jsonable import jsonable
 from ..nice import NiceTables, load_nice_tables
 from ..stats.intervals import mean_t_interval, wilson_interval
 from . import diagnostic, effect, imputation, pathway, services, therapists
-from .blocks import Period, Tables, order_key, parameters_sql, parameters_table
-from .outcomes import referral_outcomes, with_rereferrals
+from .blocks import Period, Tables, parameters_sql, parameters_table
+from .outcomes import referral_outcomes
 from .registry import DERIVED, REGISTRY, Result
 
 
@@ -69,17 +69,18 @@ PATHWAY = "tincheck_pathway"
 PARAMETERS = "tincheck_parameters"
 
 
+# Columns the working table is built with but no metric reads: left out of it, so
+# that it is narrower to write and to hold (the keys ordering contacts, the scores on
+# the ADSM before the anxiety measure is chosen).
+INTERNAL = ("first_treatment_key", "first_low_key", "first_high_key", "last_high_key",
+            "second_treatment_date", "adsm_n", "adsm_first", "adsm_last")
+
+
 def working_table(t: Tables | None = None):
-    """The working-table expression: outcomes, re-referrals and client counts."""
+    """The working-table expression: outcomes, re-referrals and client counts
+    (:func:`~tincheck.metrics.outcomes.referral_outcomes`)."""
     t = t or Tables()
-    o = with_rereferrals(referral_outcomes(t, parameters_table()), t.referrals)
-    # per client: how many referrals, and which is the first (by received date, row)
-    key = order_key(o.received_date, o.source_row)
-    clients = o.mutate(key=key).group_by("client_id").aggregate(
-        client_referrals=o.referral_id.count(), first_key=key.min())
-    o = o.mutate(key=key).left_join(clients, "client_id").drop("client_id_right")
-    return o.mutate(client_rank=ibis.cases((o.key == o.first_key, 0), else_=1)).drop(
-        "key", "first_key")
+    return referral_outcomes(t, parameters_table()).drop(*INTERNAL)
 
 
 @functools.lru_cache(maxsize=1)

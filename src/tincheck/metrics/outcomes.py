@@ -18,7 +18,8 @@ import ibis.expr.types as ir
 
 from ..instruments import DEPRESSION_MEASURE
 from .blocks import (Tables, at_caseness, below_caseness, contact_summary, first_step,
-                     in_period, modal_therapy, parameters_table, reliable_change_threshold,
+                     in_period, modal_therapy, order_key, parameters_table,
+                     reliable_change_threshold,
                      score_summary)
 
 PHQ = ibis.literal(DEPRESSION_MEASURE)
@@ -43,7 +44,7 @@ def referral_outcomes(t: Tables, parameters: ir.Table | None = None) -> ir.Table
     (:func:`~tincheck.metrics.blocks.parameters_table`).
     """
     parameters = parameters if parameters is not None else parameters_table()
-    r = t.referrals.cross_join(parameters)
+    r = with_client_history(t.referrals).cross_join(parameters)
     contacts = contact_summary(t)
     scores = score_summary(t)
     therapy = modal_therapy(t)
@@ -105,16 +106,27 @@ def referral_outcomes(t: Tables, parameters: ir.Table | None = None) -> ir.Table
     )
 
 
-def with_rereferrals(outcomes: ir.Table, referrals: ir.Table) -> ir.Table:
-    """Add ``rereferred``: the client had another referral received within 365 days
-    on or after this one ended (docs/metrics.md "rereferral")."""
+def with_client_history(referrals: ir.Table) -> ir.Table:
+    """The referrals with ``rereferred`` (the client had another referral received
+    within 365 days on or after this one ended, docs/metrics.md "rereferral"),
+    ``client_referrals`` (the client's referrals) and ``client_rank`` (0 for the
+    client's first referral by received date and row, else 1).
+
+    Added to the referrals before anything else is joined to them, while the rows are
+    narrow.
+    """
+    r = referrals.mutate(key=order_key(referrals.received_date, referrals.source_row))
     other = referrals.select(o_client="client_id", o_referral="referral_id",
                              o_received="received_date")
-    pairs = outcomes.select("referral_id", "client_id", "ended_date").join(
-        other, [outcomes.client_id == other.o_client,
-                outcomes.referral_id != other.o_referral])
+    pairs = r.join(other, [r.client_id == other.o_client, r.referral_id != other.o_referral])
     gap = pairs.o_received.delta(pairs.ended_date, unit="day")
     hits = pairs.filter(gap >= 0, gap <= REREFERRAL_DAYS).select("referral_id").distinct()
     hits = hits.mutate(rereferred=ibis.literal(True))
-    j = outcomes.left_join(hits, "referral_id").drop("referral_id_right")
-    return j.mutate(rereferred=j.rereferred.fill_null(False))
+    # per client: how many referrals, and which is the first (by received date, row)
+    clients = r.group_by("client_id").aggregate(client_referrals=r.referral_id.count(),
+                                                first_key=r.key.min())
+    j = r.left_join(hits, "referral_id").drop("referral_id_right")
+    j = j.left_join(clients, "client_id").drop("client_id_right")
+    return j.mutate(rereferred=j.rereferred.fill_null(False),
+                    client_rank=ibis.cases((j.key == j.first_key, 0), else_=1)).drop(
+        "key", "first_key")

@@ -1,15 +1,20 @@
 """pathway: the treatment pathway, one row per referral, and its pictures.
 
-The pathway table (:func:`pathway_table`) joins to the audit's working table what the
-pathway metrics need and the working table does not hold: the NICE problem of the
-problem descriptor (:data:`tincheck.nice.PROBLEMS`), each course's main therapy at
-each step and the NICE dose range for it (``tincheck_nice_dose``, from
-``nice_dose.csv`` or a service's own table), the NICE first-step rule
-(``tincheck_nice_steps``), the dates of the first low-intensity session and of the
-step up, the medium of the first appointment offered, the loss of index diagnoses at
-the end interview, and the client's previous and next referrals. The metrics of the
-``pathway`` family (here, :mod:`.dose`, :mod:`.steps`, :mod:`.engagement`) and the
-revolving-door metrics of :mod:`.rereferral` are sums over it.
+The pathway table (:func:`pathway_table`) holds what the pathway metrics read: the
+working table's columns they need (:data:`FROM_OUTCOMES`), and what the working table
+does not hold: the NICE problem of the problem descriptor
+(:data:`tincheck.nice.PROBLEMS`), the NICE dose range for each course's main therapy
+at each step (``tincheck_nice_dose``, from ``nice_dose.csv`` or a service's own
+table), the NICE first-step rule (``tincheck_nice_steps``), the days to the step up,
+the medium of the first appointment offered, the loss of index diagnoses at the end
+interview, and the client's previous and next referrals. The per-referral facts from
+the appointments (main therapy per step, first low- and high-intensity dates, first
+medium) come from the working table, which groups the appointments once for all of
+them (:func:`~tincheck.metrics.blocks.contact_summary`,
+:func:`~tincheck.metrics.blocks.modal_therapy`). The metrics of the ``pathway``
+family (here, :mod:`.dose`, :mod:`.steps`, :mod:`.engagement`) and the revolving-door
+metrics of :mod:`.rereferral` are sums over it; a metric that needs another column of
+the working table adds it to :data:`FROM_OUTCOMES`.
 
 This module also declares the pathway's pictures: the flow of referrals from referral
 to first step, step up, finish, recovery and loss of diagnosis (``pathway.flow``), and
@@ -29,7 +34,7 @@ import ibis.expr.types as ir
 
 from ..nice import PROBLEMS, problem_prefixes
 from ..stats.intervals import wilson_interval
-from .blocks import Tables, contacts_in_referral
+from .blocks import Tables
 from .citations import TINCHECK
 from .registry import table
 
@@ -62,40 +67,6 @@ def nice_problem(descriptor: ir.StringValue) -> ir.StringValue:
                         for prefix, key in problem_prefixes()], else_=ibis.null("string"))
 
 
-def _main_therapy_by_step(contacts: ir.Table) -> tuple[ir.Table, ir.Table]:
-    """Each referral's most frequent therapy type among its low- and among its
-    high-intensity treatment contacts (ties to the type delivered last)."""
-    c = contacts
-    c = c.filter(c.treatment & c.step.notnull()).mutate(
-        therapy=c.therapy_type.fill_null(NOT_RECORDED))
-    per = c.group_by(["referral_id", "step", "therapy"]).aggregate(
-        contacts=c.key.count(), last_key=c.key.max())
-    order = ibis.window(group_by=[per.referral_id, per.step],
-                        order_by=[ibis.desc(per.contacts), ibis.desc(per.last_key)])
-    per = per.mutate(rank=ibis.row_number().over(order))
-    per = per.filter(per.rank == 0)
-    low = per.filter(per.step == "low").select("referral_id", li_therapy=per.therapy)
-    high = per.filter(per.step == "high").select("referral_id", hi_therapy=per.therapy)
-    return low, high
-
-
-def _contact_facts(contacts: ir.Table, o: ir.Table) -> tuple[ir.Table, ir.Table]:
-    """(first appointment offered: its medium; step up: first low-intensity and first
-    later high-intensity treatment dates), one row per referral that has them."""
-    c = contacts
-    offered = c.filter(c.kind != "follow_up")
-    # the medium filled first: an aggregate's arg at the first key must not skip NULLs
-    # differently on each engine
-    first = offered.group_by("referral_id").aggregate(
-        first_medium=offered.medium.fill_null(NOT_RECORDED).argmin(offered.key))
-    low = o.filter(o.first_low_key.notnull()).select("referral_id", "first_low_key")
-    j = c.filter(c.treatment).join(low, "referral_id")
-    steps = j.group_by("referral_id").aggregate(
-        first_low_date=j.date.min(where=j.key == j.first_low_key),
-        step_up_date=j.date.min(where=(j.step == "high") & (j.key > j.first_low_key)))
-    return first, steps
-
-
 def _with_range(p: ir.Table, intensity: str, therapy: str, prefix: str) -> ir.Table:
     """Join the NICE range for the course's step and main therapy: the row for that
     therapy type, else the row for any therapy of the step ('*')."""
@@ -124,27 +95,45 @@ def _band(sessions: ir.IntegerValue, low: ir.FloatingValue, high: ir.FloatingVal
                       (high.notnull() & (sessions > high), "above"), else_="within")
 
 
-def pathway_table(t: Tables, o: ir.Table, d: ir.Table) -> ir.Table:
-    """One row per referral: the working table ``o`` with the pathway's columns.
+# The outcomes working table's columns the pathway's metrics read (they are copied
+# into the pathway table, which holds nothing else: narrow, so it is quick to write).
+FROM_OUTCOMES = ("referral_id", "ended", "received", "finished", "not_at_caseness",
+                 "at_caseness", "official_recovered", "attended_contacts",
+                 "treatment_contacts", "low_treatment_contacts", "high_treatment_contacts",
+                 "first_step", "stepped_up")
 
-    ``d`` is the diagnostic working table (one row per interviewed ended referral).
-    """
-    contacts = contacts_in_referral(t)  # one scan of the appointments for both
-    low_therapy, high_therapy = _main_therapy_by_step(contacts)
-    first, steps = _contact_facts(contacts, o)
-    diagnosed = d.select("referral_id", baseline_diagnosed=d.diagnosed,
-                         end_assessed=d.diagnosed & d.has_end,
-                         lost_at_end=d.lost_end)
-    # the client's previous and next referral, by (received date, row)
+
+def _neighbours(o: ir.Table) -> ir.Table:
+    """The client's previous and next referral, by (received date, row): the previous
+    one's end date and whether it ended recovered, and the next one's received date;
+    one row per referral of a client with two or more referrals (the others have
+    neither)."""
+    o = o.filter(o.client_referrals >= 2)
     order = ibis.window(group_by=o.client_id, order_by=[o.received_date, o.source_row])
     recovered_ever = o.ended_date.notnull() & (o.treatment_contacts >= 2) & o.recovered
-    p = o.mutate(
-        problem=nice_problem(o.problem_descriptor),
+    return o.select(
+        "referral_id",
         previous_ended_date=o.ended_date.lag().over(order),
         previous_recovered=recovered_ever.lag().over(order),
         next_received_date=o.received_date.lead().over(order),
     )
-    for right in (low_therapy, high_therapy, first, steps, diagnosed):
+
+
+def pathway_table(t: Tables, o: ir.Table, d: ir.Table) -> ir.Table:
+    """One row per referral: the pathway's columns, and those of the working table
+    ``o`` its metrics read (:data:`FROM_OUTCOMES`).
+
+    ``d`` is the diagnostic working table (one row per interviewed ended referral).
+    ``t`` is unused (the working table holds what the pathway needs from the
+    appointments); it is kept so every working table is built from the same inputs.
+    """
+    diagnosed = d.select("referral_id", end_assessed=d.diagnosed & d.has_end,
+                         lost_at_end=d.lost_end)
+    p = o.select(*FROM_OUTCOMES, "received_date", "ended_date", "problem_descriptor",
+                 "source", "li_therapy", "hi_therapy", "first_low_date", "first_high_date",
+                 "first_offered_medium")
+    p = p.mutate(problem=nice_problem(p.problem_descriptor))
+    for right in (_neighbours(o), diagnosed):
         p = p.left_join(right, "referral_id").drop("referral_id_right")
     rules = step_rules()
     p = p.left_join(rules, [p.problem == rules.problem]).drop("problem_right")
@@ -162,17 +151,25 @@ def pathway_table(t: Tables, o: ir.Table, d: ir.Table) -> ir.Table:
         started_low=entered & (p.first_step == "low"),
         step_judged=entered & p.first_step.notnull() & p.step_rule.notnull(),
         not_seen=p.ended & (p.attended_contacts == 0),
-        first_medium=p.first_medium.fill_null(NO_APPOINTMENT),
+        first_medium=p.first_offered_medium.fill_null(NO_APPOINTMENT),
         source_of_referral=p.source.fill_null(NOT_RECORDED),
-        baseline_diagnosed=p.baseline_diagnosed.fill_null(False),
         end_assessed=p.end_assessed.fill_null(False),
         lost_at_end=p.lost_at_end.fill_null(False),
-        step_up_days=p.step_up_date.delta(p.first_low_date, unit="day"),
+        # a course that started at low intensity: every high-intensity session came
+        # after its first (low-intensity) one, so the step up is the first of them
+        step_up_days=ibis.cases(
+            (p.first_step == "low", p.first_high_date.delta(p.first_low_date, unit="day")),
+            else_=ibis.null("int64")),
         days_to_next=p.next_received_date.delta(p.ended_date, unit="day"),
         after_ended_episode=p.previous_ended_date.notnull()
         & (p.previous_ended_date <= p.received_date),
     )
-    return p.mutate(
+    return p.select(
+        *FROM_OUTCOMES, "first_medium", "source_of_referral", "not_seen", "entered",
+        "started_low", "step_judged", "step_rule", "step_up_days", "end_assessed",
+        "lost_at_end", "previous_recovered", "days_to_next", "after_ended_episode",
+        *[f"{x}_{c}" for x in ("hi", "li") for c in (
+            "course", "judged", "min_sessions", "max_sessions", "dose_id", "dose_verified")],
         hi_band=_band(p.high_treatment_contacts, p.hi_min_sessions, p.hi_max_sessions,
                       p.hi_judged),
         li_band=_band(p.low_treatment_contacts, p.li_min_sessions, p.li_max_sessions,
