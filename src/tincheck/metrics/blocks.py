@@ -278,19 +278,25 @@ def modal_therapy(t: Tables) -> ir.Table:
     per_step = c.group_by(["referral_id", "step", "therapy"]).aggregate(
         contacts=c.key.count(), last_key=c.key.max())
 
-    def most(per, where=None):
-        # the most contacts, then the last delivered: the therapy at the greatest
-        # (contacts, last_key) pair (unique: no two therapies share a last contact)
-        order = ibis.struct({"contacts": per.contacts, "last_key": per.last_key})
-        return per.therapy.argmax(order, where=where)
+    def most(per, name):
+        # the most contacts, then the last delivered: among the therapies with the most
+        # contacts, the one with the last contact (unique: no two therapies share a
+        # last contact). In two plain groupings, not one arg_max over a (contacts,
+        # last_key) struct: DuckDB cannot spill struct-ordered arg_max states to disk,
+        # so that one fails under --memory-limit 1GB at 1,000,000 referrals
+        top = per.group_by("referral_id").aggregate(top=per.contacts.max())
+        best = per.join(top, [per.referral_id == top.referral_id,
+                              per.contacts == top.top]).select(per.columns)
+        return best.group_by("referral_id").aggregate(
+            **{name: best.therapy.argmax(best.last_key)})
 
     per = per_step.group_by(["referral_id", "therapy"]).aggregate(
         contacts=per_step.contacts.sum(), last_key=per_step.last_key.max())
-    overall = per.group_by("referral_id").aggregate(therapy=most(per))
-    by_step = per_step.group_by("referral_id").aggregate(
-        li_therapy=most(per_step, per_step.step == "low"),
-        hi_therapy=most(per_step, per_step.step == "high"))
-    return overall.join(by_step, "referral_id")
+    overall = most(per, "therapy")
+    low = most(per_step.filter(per_step.step == "low"), "li_therapy")
+    high = most(per_step.filter(per_step.step == "high"), "hi_therapy")
+    j = overall.left_join(low, "referral_id").drop("referral_id_right")
+    return j.left_join(high, "referral_id").drop("referral_id_right")
 
 
 # ---------------------------------------------------------------- scores
