@@ -69,16 +69,23 @@ def linear(data):
     return random_intercept_linear(frame["change"], X, frame["g"])
 
 
+def _agrees_with_glmer(fit) -> None:
+    """The fit equals glmer's (nAGQ = 9) on the reference data, by the tolerances of
+    the reference comparison."""
+    r = REFERENCE["glmer"]
+    assert fit.converged
+    assert fit.loglik == pytest.approx(r["loglik"], abs=1e-9)
+    assert fit.sigma == pytest.approx(r["sigma"], abs=1e-6)
+    assert fit.beta == pytest.approx(r["fixef"], abs=1e-6)
+    assert fit.se == pytest.approx(r["se"], abs=1e-6)
+    assert list(fit.groups) == r["groups"]
+    assert fit.modes == pytest.approx(r["modes"], abs=1e-6)
+    assert fit.mode_sd == pytest.approx(r["mode_sd"], abs=1e-6)
+
+
 def test_mixed_logistic_model_agrees_with_glmer(logistic):
     r = REFERENCE["glmer"]
-    assert logistic.converged
-    assert logistic.loglik == pytest.approx(r["loglik"], abs=1e-9)
-    assert logistic.sigma == pytest.approx(r["sigma"], abs=1e-6)
-    assert logistic.beta == pytest.approx(r["fixef"], abs=1e-6)
-    assert logistic.se == pytest.approx(r["se"], abs=1e-6)
-    assert list(logistic.groups) == r["groups"]
-    assert logistic.modes == pytest.approx(r["modes"], abs=1e-6)
-    assert logistic.mode_sd == pytest.approx(r["mode_sd"], abs=1e-6)
+    _agrees_with_glmer(logistic)
     assert logistic.icc == pytest.approx(icc_logistic(r["sigma"] ** 2), abs=1e-6)
 
 
@@ -131,10 +138,7 @@ def test_rows_in_any_order_give_glmers_answers(data):
     shuffled = frame.iloc[order].reset_index(drop=True)
     fit = random_intercept_logistic(shuffled["y"], X[order], shuffled["g"], nagq=9)
     r = REFERENCE["glmer"]
-    assert fit.loglik == pytest.approx(r["loglik"], abs=1e-9)
-    assert fit.beta == pytest.approx(r["fixef"], abs=1e-6)
-    assert fit.modes == pytest.approx(r["modes"], abs=1e-6)
-    assert fit.mode_sd == pytest.approx(r["mode_sd"], abs=1e-6)
+    _agrees_with_glmer(fit)
     low, high = profile_sigma_logistic(shuffled["y"], X[order], shuffled["g"], fit)
     assert [low, high] == pytest.approx(r["sigma_profile_ci"], abs=1e-4)
 
@@ -147,9 +151,4 @@ def test_a_fit_started_from_a_nested_model_agrees_with_glmer(data):
                                        ["(Intercept)", "x1", "x2"])
     fit = random_intercept_logistic(frame["y"], X, frame["g"],
                                     ["(Intercept)", "x1", "x2", "x3"], start=nested)
-    r = REFERENCE["glmer"]
-    assert fit.converged
-    assert fit.sigma == pytest.approx(r["sigma"], abs=1e-6)
-    assert fit.beta == pytest.approx(r["fixef"], abs=1e-6)
-    assert fit.se == pytest.approx(r["se"], abs=1e-6)
-    assert fit.mode_sd == pytest.approx(r["mode_sd"], abs=1e-6)
+    _agrees_with_glmer(fit)
