@@ -478,7 +478,7 @@ def impute_pmm(frame: pd.DataFrame, impute_columns: Sequence[str], predictors: S
 
     >>> frame = pd.DataFrame({"first": [20, 15, 12, 18, 9, 14], "last": [12, 9, None, 8, 7, 9]})
     >>> [float(f.loc[2, "last"]) for f in impute_pmm(frame, ["last"], ["first"], m=3, seed=7)]
-    [9.0, 8.0, 9.0]
+    [7.0, 8.0, 9.0]
     """
     impute_columns, predictors = list(impute_columns), list(predictors)
     for name, value, low in (("m", m, 1), ("donors", donors, 1), ("iterations", iterations, 1)):
