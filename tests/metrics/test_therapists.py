@@ -202,3 +202,29 @@ def test_the_two_analyses_in_forked_processes_equal_them_in_this_one(tmp_path, m
     here = [therapists._analysis(shared, part) for part in ("therapists", "competence")]
     forked = parallel.forked_map(therapists._analysis, shared, ["therapists", "competence"], 2)
     assert here == forked and here[0]["recovery"]["icc"] > 0 and here[1]["rows"]
+
+
+def test_a_competence_model_that_did_not_converge_has_its_figures_withheld(
+        tmp_path, monkeypatch):
+    # A fit that stopped short of its maximum (here: every recovery model, marked so)
+    # keeps its rows, with estimate, interval, p-value and detectable effect withheld,
+    # and the note says which models; the PHQ-9 change models are untouched.
+    import dataclasses
+
+    import tincheck
+
+    real = competence.random_intercept_logistic
+    monkeypatch.setattr(competence, "random_intercept_logistic", lambda *a, **k:
+                        dataclasses.replace(real(*a, **k), converged=False))
+    folder = generate(tmp_path / "data", referrals=3_000, seed=1)
+    a = tincheck.audit(folder, imputations=0, disclosure_control=False)
+    rows = a.tables["therapists.competence"]
+    recovery = [r for r in rows if r["outcome"] == "recovery"]
+    change = [r for r in rows if r["outcome"] == "phq9_change"]
+    assert len(recovery) == 12 and len(change) == 12
+    assert all(r[k] is None for r in recovery
+               for k in ("estimate", "ci_low", "ci_high", "p_value", "detectable"))
+    assert all(isinstance(r["estimate"], float) for r in change)
+    note = a.results["therapists.competence_rated"].note
+    assert "recovery, all three with interactions: the model did not converge; its " \
+           "figures are withheld" in note

@@ -16,6 +16,9 @@ PHQ-9 change: linear mixed; therapist random intercept; the same case mix):
 * the spread of each rating (range restriction: ratings bunched in a narrow band of
   the 0-6 scale cannot show an association however strong it is).
 
+A model whose fit did not converge keeps its rows with their figures withheld, and the
+note names it.
+
 References: Delgadillo J et al. (2020) Psychother Res 30:857-870; Webb CA, DeRubeis RJ,
 Barber JP (2010) J Consult Clin Psychol 78:200-211; Cohen J (1988) Statistical Power
 Analysis for the Behavioral Sciences, 2nd ed. (2.8 = z₀.₉₇₅ + z₀.₈₀).
@@ -130,7 +133,16 @@ def analyse(frame: pd.DataFrame, therapist_rows: int) -> dict:
                                                            start=previous)
             else:
                 fit = random_intercept_linear(y, X, groups, names)
-            out["rows"].extend(_rows(fit, terms, outcome, model, sample))
+            rows = _rows(fit, terms, outcome, model, sample)
+            if not fit.converged:
+                # a fit that did not reach its maximum has no estimates to publish: its
+                # rows stay (the model was tried) with their figures withheld
+                for row in rows:
+                    row.update(estimate=None, ci_low=None, ci_high=None, p_value=None,
+                               detectable=None)
+                notes.append(f"{outcome.replace('_', ' ')}, {model}: the model did not "
+                             "converge; its figures are withheld")
+            out["rows"].extend(rows)
     if notes:
         out["note"] = "; ".join(notes)
     return out
