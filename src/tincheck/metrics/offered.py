@@ -92,23 +92,14 @@ def _booked(t: Tables) -> ir.Table:
 
 def offered_treatment(t: Tables) -> ir.Table:
     """One row per referral with a booked treatment appointment: ``offered``, the
-    therapy type offered.
+    therapy type offered, and ``offered_sessions``, the referral's attended treatment
+    contacts of that type (NULL when ``not_recorded``).
 
     The therapy type of the first booked treatment appointment that has a low- or
     high-intensity type (by date, then source row), else ``not_recorded``. Referrals
-    without any booked treatment appointment have no row (``none_booked``).
-    """
-    booked = _booked(t)
-    first = booked.therapy_type.argmin(booked.key, where=booked.therapy_type.isin(OFFERABLE))
-    return booked.group_by("referral_id").aggregate(offered=first.fill_null(NOT_RECORDED))
-
-
-def _offered_sessions(t: Tables) -> ir.Table:
-    """:func:`offered_treatment` with ``offered_sessions``: the referral's attended
-    treatment contacts of the type offered (NULL when ``not_recorded``).
-
-    Each type's first booking and sessions, then the type booked first: the bookings
-    are grouped once, and the sessions of the type offered come with it.
+    without any booked treatment appointment have no row (``none_booked``). The
+    bookings are grouped once, by referral and type (each type's first booking and
+    sessions), and the sessions of the type offered come with it.
     """
     booked = _booked(t)
     types = booked.group_by(["referral_id", "therapy_type"]).aggregate(
@@ -335,7 +326,7 @@ def _sessions(bases) -> ir.Table:
     and by their duration, then added up into the groupings, where the quantiles of
     both are taken (:func:`_summary`)."""
     t = Tables()
-    people = _offered_people(bases, _offered_sessions(t)).select(
+    people = _offered_people(bases, offered_treatment(t)).select(
         "referral_id", "offered_sessions", "therapy", "problem_descriptor")
     c = _booked(t)  # the same expression as the treatment offered's: computed once
     c = c.filter(c.treatment).join(people, "referral_id")
