@@ -52,3 +52,13 @@ def forked_map(function: Callable, shared, items: Sequence, workers: int) -> lis
             return list(pool.map(_run, items))
     finally:
         _JOB = None
+
+
+def mapped(function: Callable, shared, items: Sequence, *, when: bool = True,
+           workers: int = 2) -> list:
+    """``[function(shared, item) for item in items]``: by :func:`forked_map` on up to
+    ``workers`` processes when ``when`` (the work is large enough to repay forking) and
+    this machine can (fork, more than one core), else in this process."""
+    if when and can_fork() and cores() > 1:
+        return forked_map(function, shared, items, min(workers, cores()))
+    return [function(shared, item) for item in items]

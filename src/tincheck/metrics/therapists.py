@@ -279,10 +279,8 @@ def compute(backend, bases, context) -> tuple[dict, dict]:
     min_cases = int(context.extra.get("therapist_min_cases", MIN_CASES))
     shared, parts = (frame, min_cases, therapist_rows(backend)), ("therapists", "competence")
     with threadpool_limits(limits=1, user_api="blas"):
-        if parallel.can_fork() and parallel.cores() > 1 and len(frame) >= PARALLEL_MIN_ROWS:
-            results = parallel.forked_map(_analysis, shared, parts, 2)
-        else:
-            results = [_analysis(shared, part) for part in parts]
+        results = parallel.mapped(_analysis, shared, parts,
+                                  when=len(frame) >= PARALLEL_MIN_ROWS)
     context.extra.update(zip(parts, results))
     return {}, {}
 

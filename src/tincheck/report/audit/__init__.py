@@ -77,11 +77,8 @@ def _bodies(d: Doc) -> list[list[str]]:
     """Each section's HTML parts, in order. The charts' SVG identifiers come from their
     content (``svg.hashsalt``), so a section drawn in another process is the same
     text, byte for byte (tests/report/test_audit_report.py)."""
-    indexes = range(len(SECTIONS))
     size = len(d.tables.get("therapists.estimates") or [])
-    if parallel.can_fork() and parallel.cores() > 1 and size >= PARALLEL_MIN_ROWS:
-        return parallel.forked_map(_body, d, indexes, 2)
-    return [_body(d, i) for i in indexes]
+    return parallel.mapped(_body, d, range(len(SECTIONS)), when=size >= PARALLEL_MIN_ROWS)
 
 
 def write_report(audit, out: str | Path, json_path: str | Path | None = None,
