@@ -391,27 +391,56 @@ def _chain_in_process(shared: tuple, child: np.random.SeedSequence) -> list[np.n
 
 
 def _run_chains(children, values, missing, equations, donors, iterations,
-                workers: int) -> list[np.ndarray]:
-    """The completed values of every chain, on ``workers`` threads or processes (the
-    same values either way: each chain has its own random stream)."""
+                workers: int) -> list[list[np.ndarray]]:
+    """The imputed values of every chain (one array per equation, in the order of its
+    missing rows), on ``workers`` threads or processes (the same values either way:
+    each chain has its own random stream)."""
     def chain(child):
-        return _chain(child, values, missing, equations, donors, iterations)
+        current = _chain(child, values, missing, equations, donors, iterations)
+        return [current[e.mis, e.j] for e in equations]
 
     if workers == 1:
         return [chain(child) for child in children]
     if parallel.can_fork() and sum(len(e.mis) for e in equations) >= PROCESS_MIN_VALUES:
-        parts = parallel.forked_map(_chain_in_process,
-                                    (values, missing, equations, donors, iterations),
-                                    children, workers)
-        completed = []
-        for part in parts:
-            current = values.copy()
-            for e, filled in zip(equations, part):
-                current[e.mis, e.j] = filled
-            completed.append(current)
-        return completed
+        return parallel.forked_map(_chain_in_process,
+                                   (values, missing, equations, donors, iterations),
+                                   children, workers)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(chain, children))
+
+
+class CompletedFrames(Sequence):
+    """The m completed copies of a frame (:func:`impute_pmm`), each built when read.
+
+    Only the imputed values are held: m full copies of the imputed columns took
+    0.65 GB at 1,000,000 referrals (806,341 cases, m = 20), the imputed values of
+    all m imputations a sixth of that. Indexing and iteration give DataFrames, as a
+    list of them would; a slice gives a list.
+    """
+
+    def __init__(self, frame: pd.DataFrame, columns: list[str], mis: list[np.ndarray],
+                 imputed: list[list[np.ndarray]], attrs: dict):
+        self._frame, self._columns, self._mis = frame, columns, mis
+        self._imputed, self._attrs = imputed, attrs
+
+    def __len__(self) -> int:
+        return len(self._imputed)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[k] for k in range(*index.indices(len(self)))]
+        number = range(len(self))[index]  # IndexError as a list's, negatives allowed
+        frame = self._frame
+        completed = frame.copy(deep=False)
+        for column, rows, filled in zip(self._columns, self._mis, self._imputed[number]):
+            values = frame[column].to_numpy(dtype=float, na_value=np.nan, copy=True)
+            values[rows] = filled
+            series = pd.Series(values, index=frame.index, name=column)
+            dtype = frame[column].dtype
+            completed[column] = series.astype(dtype) if \
+                pd.api.types.is_extension_array_dtype(dtype) else series
+        completed.attrs["imputation"] = {**self._attrs, "imputation": number + 1}
+        return completed
 
 
 def default_workers() -> int:
@@ -468,8 +497,9 @@ def impute_pmm(frame: pd.DataFrame, impute_columns: Sequence[str], predictors: S
 
     Returns
     -------
-    list of m DataFrames
-        Copies of ``frame`` with the missing values of ``impute_columns`` filled;
+    CompletedFrames
+        A sequence of m DataFrames, each built when read (:class:`CompletedFrames`):
+        copies of ``frame`` with the missing values of ``impute_columns`` filled;
         ``attrs["imputation"]`` holds method, seed, m, the imputation number (1..m),
         donors, iterations and the number of values imputed per column.
 
@@ -499,23 +529,13 @@ def impute_pmm(frame: pd.DataFrame, impute_columns: Sequence[str], predictors: S
     # (forked workers inherit the limit)
     with threadpool_limits(limits=1, user_api="blas"):
         equations = _equations(frame, values, missing, todo, predictors, donors)
-        completed_values = _run_chains(children, values, missing, equations, donors,
-                                       iterations, workers)
-    results = []
-    for number, current in enumerate(completed_values, start=1):
-        completed = frame.copy(deep=False)
-        for j in todo:
-            column = impute_columns[j]
-            filled = pd.Series(current[:, j], index=frame.index, name=column)
-            dtype = frame[column].dtype
-            completed[column] = filled.astype(dtype) if pd.api.types.is_extension_array_dtype(
-                dtype) else filled
-        completed.attrs["imputation"] = {
-            "method": "chained equations, predictive mean matching", "seed": seed, "m": m,
-            "imputation": number, "donors": donors, "iterations": iterations,
-            "imputed": imputed_counts}
-        results.append(completed)
-    return results
+        imputed = _run_chains(children, values, missing, equations, donors, iterations,
+                              workers)
+    return CompletedFrames(
+        frame, [impute_columns[e.j] for e in equations], [e.mis for e in equations],
+        imputed, {"method": "chained equations, predictive mean matching", "seed": seed,
+                  "m": m, "donors": donors, "iterations": iterations,
+                  "imputed": imputed_counts})
 
 
 # --- a proportion over imputations -----------------------------------------------------
