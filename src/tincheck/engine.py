@@ -165,13 +165,48 @@ def _write_text(path: Path | None, text: str) -> None:
         return
 
 
-def materialise(backend, name: str, sql: str) -> None:
-    """Create (or replace) a temporary table ``name`` holding the result of ``sql``."""
+# The compressed in-memory database that holds the canonical tables
+# (tincheck.ingest.dataset.connect)
+COMPRESSED_DATABASE = "tincheck"
+
+
+def materialise(backend, name: str, sql: str, *, compress: bool = False) -> None:
+    """Create (or replace) a temporary table ``name`` holding the result of ``sql``.
+
+    With ``compress``, on a DuckDB connection whose current database is tincheck's
+    compressed in-memory one, the table is made there instead, to be compressed at
+    the next :func:`compress`: the audit's per-referral working tables then take a
+    quarter of the memory (1.05 GB become 0.25 GB at 1,000,000 referrals) for about
+    1.5 s.
+    """
     if dialect(backend) == "duckdb":
-        backend.raw_sql(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
+        kind = "TABLE" if compress and _in_compressed_database(backend) else "TEMP TABLE"
+        backend.raw_sql(f'CREATE OR REPLACE {kind} "{name}" AS {sql}')
     else:
         frame = backend._session.sql(sql)
         frame.cache().createOrReplaceTempView(name)
+
+
+def compress(backend) -> None:
+    """Compress the tables made with ``materialise(..., compress=True)`` since the last
+    call (a no-op elsewhere)."""
+    if dialect(backend) == "duckdb" and _in_compressed_database(backend):
+        # Filtered scans of bit-packed columns of these tables ran ten times slower
+        # than uncompressed ones (DuckDB 1.5.6: 0.8 s instead of 0.1 s for a few
+        # columns of 1,000,000 rows, once per metric query); without bit-packing
+        # they are as fast. The setting is read when a table is compressed.
+        backend.raw_sql("SET disabled_compression_methods = 'bitpacking'")
+        try:
+            backend.raw_sql("CHECKPOINT")
+        finally:
+            backend.raw_sql("RESET disabled_compression_methods")
+
+
+def _in_compressed_database(backend) -> bool:
+    database = backend.con.execute(
+        "SELECT database_name, path FROM duckdb_databases() "
+        "WHERE database_name = current_database()").fetchone()
+    return database is not None and database[0] == COMPRESSED_DATABASE and not database[1]
 
 
 def drop(backend, name: str) -> None:

@@ -22,6 +22,7 @@ import duckdb
 import ibis
 
 from .. import pseudonymise
+from ..engine import COMPRESSED_DATABASE
 from ..errors import SettingError
 from ..schema import TABLES
 from .findings import DataError, Example, Finding, ValidationReport
@@ -32,7 +33,7 @@ from .staging import build_canonical
 
 MANIFEST = "manifest.json"
 MEMORY_LIMIT_ENV = "TINCHECK_MEMORY_LIMIT"
-DATABASE = "tincheck"  # the compressed in-memory database of the canonical tables
+DATABASE = COMPRESSED_DATABASE  # the compressed in-memory database of the canonical tables
 _MEMORY = re.compile(r"\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
 
 

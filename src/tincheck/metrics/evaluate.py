@@ -23,7 +23,7 @@ from ..nice import NiceTables, load_nice_tables
 from ..stats.intervals import mean_t_interval, wilson_interval
 from . import diagnostic, effect, imputation, pathway, services, therapists
 from .blocks import Period, Tables, parameters_sql, parameters_table
-from .outcomes import referral_outcomes
+from .outcomes import referral_blocks, referral_outcomes
 from .registry import DERIVED, REGISTRY, Result
 
 
@@ -76,21 +76,46 @@ INTERNAL = ("first_treatment_key", "first_low_key", "first_high_key", "last_high
             "second_treatment_date", "adsm_n", "adsm_first", "adsm_last")
 
 
-def working_table(t: Tables | None = None):
+def working_table(t: Tables | None = None, blocks: dict | None = None):
     """The working-table expression: outcomes, re-referrals and client counts
-    (:func:`~tincheck.metrics.outcomes.referral_outcomes`)."""
+    (:func:`~tincheck.metrics.outcomes.referral_outcomes`), over ``blocks`` when
+    given (see :func:`block_tables`)."""
     t = t or Tables()
-    return referral_outcomes(t, parameters_table()).drop(*INTERNAL)
+    return referral_outcomes(t, parameters_table(), blocks).drop(*INTERNAL)
+
+
+# The working table's building blocks (outcomes.referral_blocks) are materialised
+# under these names, one statement each, then joined, then dropped: that keeps one
+# grouping's hash table in memory at a time.
+BLOCKS = {name: f"tincheck_block_{name}" for name in ("history", "contacts", "scores",
+                                                       "therapy")}
+
+
+@functools.lru_cache(maxsize=1)
+def default_blocks() -> dict:
+    """The building blocks' expressions over the canonical tables (built once)."""
+    return referral_blocks(Tables())
+
+
+def block_schema(name: str) -> ibis.Schema:
+    """A building block's schema (cached with the compiled SQL)."""
+    return engine.cached_schema(f"block:{name}", lambda: default_blocks()[name].schema())
+
+
+def block_tables() -> dict:
+    """The materialised building blocks, as unbound tables under their names."""
+    return {name: ibis.table(block_schema(name), name=table) for name, table in BLOCKS.items()}
 
 
 @functools.lru_cache(maxsize=1)
 def default_working_table():
-    """:func:`working_table` over the canonical tables, built once per process.
+    """:func:`working_table` over the materialised building blocks, built once per
+    process.
 
     Building it takes a while and it is fixed (parameters enter as a table), so its
     schema and its compiled SQL share one build.
     """
-    return working_table()
+    return working_table(blocks=block_tables())
 
 
 def working_schema() -> ibis.Schema:
@@ -286,16 +311,28 @@ def evaluate(backend, t: Tables | None = None, period: Period | None = None,
                           (pathway.NICE_STEPS, nice.steps_sql())):
             engine.materialise(backend, name, sql)
             made.append(name)
+        for name, table in BLOCKS.items():
+            engine.materialise(backend, table, engine.compiled_sql(
+                backend, f"block:{name}", lambda name=name: default_blocks()[name]))
+            made.append(table)
         engine.materialise(backend, WORKING,
-                           engine.compiled_sql(backend, "working", default_working_table))
+                           engine.compiled_sql(backend, "working", default_working_table),
+                           compress=True)
         made.append(WORKING)
+        for table in BLOCKS.values():
+            engine.drop(backend, table)
+        engine.compress(backend)  # once the blocks are gone: less memory at once
         step("building the interview table")
         engine.materialise(backend, DIAGNOSTIC,
-                           engine.compiled_sql(backend, "diagnostic", diagnostic_working_table))
+                           engine.compiled_sql(backend, "diagnostic", diagnostic_working_table),
+                           compress=True)
+        engine.compress(backend)
         made.append(DIAGNOSTIC)
         step("building the pathway table")
         engine.materialise(backend, PATHWAY,
-                           engine.compiled_sql(backend, "pathway", pathway_working_table))
+                           engine.compiled_sql(backend, "pathway", pathway_working_table),
+                           compress=True)
+        engine.compress(backend)
         made.append(PATHWAY)
         bases = base_tables()
         results: dict[str, Result] = {}

@@ -37,17 +37,31 @@ def _changes(first, last, instrument):
     return improved.fill_null(False), deteriorated.fill_null(False)
 
 
-def referral_outcomes(t: Tables, parameters: ir.Table | None = None) -> ir.Table:
+def referral_blocks(t: Tables) -> dict[str, ir.Table]:
+    """The building blocks the working table joins, by name: the referrals with their
+    client history, and the contacts, scores and modal therapy of each referral.
+
+    Each is one grouping of one table. The audit materialises them one at a time
+    before joining them (``tincheck.metrics.evaluate``): one statement computing all
+    of them at once holds every grouping's hash table together, which at 1,000,000
+    referrals took 0.9 GB more memory.
+    """
+    return {"history": with_client_history(t.referrals), "contacts": contact_summary(t),
+            "scores": score_summary(t), "therapy": modal_therapy(t)}
+
+
+def referral_outcomes(t: Tables, parameters: ir.Table | None = None,
+                      blocks: dict[str, ir.Table] | None = None) -> ir.Table:
     """The per-referral working table (see the module docstring for its columns).
 
     ``parameters`` is the one-row table of period bounds and data end
-    (:func:`~tincheck.metrics.blocks.parameters_table`).
+    (:func:`~tincheck.metrics.blocks.parameters_table`); ``blocks`` the tables of
+    :func:`referral_blocks` (default: computed from ``t`` in the same expression).
     """
     parameters = parameters if parameters is not None else parameters_table()
-    r = with_client_history(t.referrals).cross_join(parameters)
-    contacts = contact_summary(t)
-    scores = score_summary(t)
-    therapy = modal_therapy(t)
+    blocks = blocks if blocks is not None else referral_blocks(t)
+    r = blocks["history"].cross_join(parameters)
+    contacts, scores, therapy = blocks["contacts"], blocks["scores"], blocks["therapy"]
     j = r.left_join(contacts, "referral_id").drop("referral_id_right")
     j = j.left_join(scores, "referral_id").drop("referral_id_right")
     j = j.left_join(therapy, "referral_id").drop("referral_id_right")
