@@ -172,7 +172,8 @@ def _check_columns(frame: pd.DataFrame, impute_columns, predictors) -> None:
 
 def _design_columns(frame: pd.DataFrame, predictors) -> list[np.ndarray]:
     """The design's columns: intercept, numeric predictors as they are, categorical ones
-    one-hot (first level dropped), each a 1-D float array over all rows."""
+    one-hot (first level dropped), each a 1-D array over all rows (float, or bool for
+    an indicator: an eighth of the memory, read as 0.0 and 1.0 by :func:`_design_rows`)."""
     parts = [np.ones(len(frame))]
     for column in predictors:
         series = frame[column]
@@ -180,7 +181,7 @@ def _design_columns(frame: pd.DataFrame, predictors) -> list[np.ndarray]:
             categorical = series.astype("category")
             codes = categorical.cat.codes.to_numpy()
             levels = len(categorical.cat.categories)  # unused levels too, as get_dummies
-            parts.extend((codes == level).astype(float) for level in range(1, levels))
+            parts.extend(codes == level for level in range(1, levels))
         else:
             parts.append(series.to_numpy(dtype=float))
     return parts
@@ -322,15 +323,19 @@ def _equations(frame, values, missing, todo, predictors, donors) -> list[_Equati
         mis = np.flatnonzero(missing[:, j])
         others = np.array([k for k in range(values.shape[1]) if k != j], dtype=np.intp)
         b_obs = _design_rows(parts, obs)
+        # columns missing in the same rows (last scores, mostly) share one B_mis
+        b_mis = next((e.b_mis for e in equations if np.array_equal(e.mis, mis)), None)
         # The predictor block B never changes: its Gram matrix B'B over the rows where
         # column j is observed is computed once, so that each regression costs
         # O(n·p·q) (q = other imputed columns) instead of O(n·p²).
         equation = _Equation(j, others, obs, mis, values[obs, j], b_obs,
-                             _design_rows(parts, mis), b_obs.T @ b_obs)
+                             _design_rows(parts, mis) if b_mis is None else b_mis,
+                             b_obs.T @ b_obs)
+        del b_obs  # the equation holds it only while it needs it (below)
         if not missing[np.ix_(obs, others)].any():
             o_obs = values[np.ix_(obs, others)]
             beta, inverse = _fit(equation, o_obs)
-            yhat_obs = b_obs @ beta[:p0] + o_obs @ beta[p0:]
+            yhat_obs = equation.b_obs @ beta[:p0] + o_obs @ beta[p0:]
             rss = np.sum((equation.y - yhat_obs) ** 2)
             equation.fixed = (beta, _posterior_factor(inverse), rss,
                               _Donors(yhat_obs, donors))
@@ -622,18 +627,21 @@ def pooled_proportion(frames: Sequence[pd.DataFrame], indicator: str | Callable,
     """
     if scale not in ("logit", "raw"):
         raise ValueError(f"scale = {scale!r}: expected 'logit' or 'raw'")
-    frames = list(frames)
-    if len(frames) < 2:
-        raise ValueError(f"{len(frames)} completed data set(s): pooling needs at least 2")
-    sizes = {len(f) for f in frames}
+    # one completed data set at a time: impute_pmm's are built when read
+    # (CompletedFrames), and a list of all of them would hold m copies at once
+    means, sizes = [], set()
+    for k, f in enumerate(frames, start=1):
+        sizes.add(len(f))
+        means.append(_indicator_values(f, indicator, k).mean() if len(f) else np.nan)
+    if len(means) < 2:
+        raise ValueError(f"{len(means)} completed data set(s): pooling needs at least 2")
     if len(sizes) != 1:
         raise ValueError(f"the completed data sets differ in length ({sorted(sizes)}); they "
                          "must be imputations of the same data")
     n = sizes.pop()
     if n == 0:
         raise ValueError("the completed data sets have no rows")
-    p = np.array([_indicator_values(f, indicator, k).mean()
-                  for k, f in enumerate(frames, start=1)])
+    p = np.array(means)
     note = ""
     if scale == "logit" and ((p == 0) | (p == 1)).any():
         scale = "raw"
@@ -648,5 +656,5 @@ def pooled_proportion(frames: Sequence[pd.DataFrame], indicator: str | Callable,
         low, estimate, high = max(pooled.ci_low, 0.0), pooled.estimate, min(pooled.ci_high,
                                                                             1.0)
     return PooledProportion(estimate=float(estimate), ci_low=float(low), ci_high=float(high),
-                            n=n, m=len(frames), scale=scale, per_imputation=p,
+                            n=n, m=len(means), scale=scale, per_imputation=p,
                             pooled=pooled, note=note)
