@@ -322,3 +322,17 @@ def test_workers_must_be_a_whole_number():
     frame, _ = _service(n=50)
     with pytest.raises(ValueError, match="workers = 0: expected a whole number ≥ 1"):
         impute_pmm(frame, ["last"], ["first"], m=2, workers=0)
+
+
+def test_completed_frames_read_as_a_list_of_data_frames():
+    frame, _ = _service(n=200)
+    frames = impute_pmm(frame, ["last"], ["first"], m=3, seed=9)
+    assert len(frames) == 3
+    listed = list(frames)
+    pd.testing.assert_frame_equal(frames[-1], listed[2])
+    assert [f.attrs["imputation"]["imputation"] for f in frames[1:]] == [2, 3]
+    with pytest.raises(IndexError):
+        frames[3]
+    # each read builds the same frame again, from the imputed values alone
+    pd.testing.assert_frame_equal(frames[0], frames[0])
+    assert frames[0] is not frames[0]
