@@ -75,6 +75,11 @@ def connect(memory_limit: str | None = None) -> tuple[duckdb.DuckDBPyConnection,
     connection.execute(f"SET temp_directory = '{spill}'")
     if limit is not None:
         connection.execute(f"SET memory_limit = '{limit.strip()}'")
+        # Under a cap, memory DuckDB has freed goes back to the system after each task
+        # instead of being kept for reuse (above 16 MB; DuckDB's default is 128 MB):
+        # at 1,000,000 referrals with a 1GB cap the process peaked at 1,340 MiB
+        # instead of 1,500, for about a second more.
+        connection.execute("SET allocator_flush_threshold = '16MB'")
     return connection, spill
 
 
