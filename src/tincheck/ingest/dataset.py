@@ -73,6 +73,11 @@ def connect(memory_limit: str | None = None) -> tuple[duckdb.DuckDBPyConnection,
     # date in UK time (ingest.parse), never in the time zone of the machine running
     connection.execute(f"SET TimeZone = '{UK_TIME_ZONE}'")
     connection.execute(f"SET temp_directory = '{spill}'")
+    # Memory DuckDB frees is returned to the system by its allocator's background
+    # threads instead of staying resident until DuckDB next allocates: while the audit
+    # works in Python (imputation, models, report) the process held 0.7 GB of it at
+    # 1,000,000 referrals, which two seconds with these threads returned.
+    connection.execute("SET allocator_background_threads = true")
     if limit is not None:
         connection.execute(f"SET memory_limit = '{limit.strip()}'")
         # Under a cap, memory DuckDB has freed goes back to the system after each task
