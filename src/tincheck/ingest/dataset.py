@@ -57,8 +57,8 @@ def connect(memory_limit: str | None = None) -> tuple[duckdb.DuckDBPyConnection,
     # The canonical tables live in an in-memory database that compresses what it holds
     # (at each CHECKPOINT, see build_canonical): at 1,000,000 referrals they take
     # about 0.2 GB instead of 1.9 GB, which leaves that memory to the audit's joins
-    # and groups. Temporary tables (the audit's working tables) stay in DuckDB's
-    # uncompressed temporary catalogue, as before.
+    # and groups. The audit's working tables are compressed there too
+    # (engine.materialise with compress=True); other temporary tables are not.
     connection.execute(f"ATTACH ':memory:' AS {DATABASE} (COMPRESS)")
     connection.execute(f"USE {DATABASE}")
     # Compression happens at the CHECKPOINTs tincheck asks for, once a table is final,

@@ -19,8 +19,7 @@ import ibis.expr.types as ir
 from ..instruments import DEPRESSION_MEASURE
 from .blocks import (Tables, at_caseness, below_caseness, contact_summary, first_step,
                      in_period, modal_therapy, order_key, parameters_table,
-                     reliable_change_threshold,
-                     score_summary)
+                     reliable_change_threshold, score_summary)
 
 PHQ = ibis.literal(DEPRESSION_MEASURE)
 REREFERRAL_DAYS = 365

@@ -388,8 +388,9 @@ def _chain(child: np.random.SeedSequence, values: np.ndarray, missing: np.ndarra
 PROCESS_MIN_VALUES = 20_000
 
 
-def _chain_in_process(shared: tuple, child: np.random.SeedSequence) -> list[np.ndarray]:
-    """One chain in a forked worker; only the imputed values travel back."""
+def _imputed_values(shared: tuple, child: np.random.SeedSequence) -> list[np.ndarray]:
+    """One chain's imputed values, one array per equation in the order of its missing
+    rows (all a forked worker sends back, and all :class:`CompletedFrames` keeps)."""
     values, missing, equations, donors, iterations = shared
     current = _chain(child, values, missing, equations, donors, iterations)
     return [current[e.mis, e.j] for e in equations]
@@ -397,21 +398,16 @@ def _chain_in_process(shared: tuple, child: np.random.SeedSequence) -> list[np.n
 
 def _run_chains(children, values, missing, equations, donors, iterations,
                 workers: int) -> list[list[np.ndarray]]:
-    """The imputed values of every chain (one array per equation, in the order of its
-    missing rows), on ``workers`` threads or processes (the same values either way:
-    each chain has its own random stream)."""
-    def chain(child):
-        current = _chain(child, values, missing, equations, donors, iterations)
-        return [current[e.mis, e.j] for e in equations]
-
+    """The imputed values of every chain (:func:`_imputed_values`), on ``workers``
+    threads or processes (the same values either way: each chain has its own random
+    stream)."""
+    shared = (values, missing, equations, donors, iterations)
     if workers == 1:
-        return [chain(child) for child in children]
+        return [_imputed_values(shared, child) for child in children]
     if parallel.can_fork() and sum(len(e.mis) for e in equations) >= PROCESS_MIN_VALUES:
-        return parallel.forked_map(_chain_in_process,
-                                   (values, missing, equations, donors, iterations),
-                                   children, workers)
+        return parallel.forked_map(_imputed_values, shared, children, workers)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(chain, children))
+        return list(pool.map(lambda child: _imputed_values(shared, child), children))
 
 
 class CompletedFrames(Sequence):
