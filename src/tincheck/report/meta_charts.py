@@ -10,7 +10,6 @@ Each takes plain results (:class:`~tincheck.stats.meta.MetaResult`,
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.patches import Polygon
 from scipy import stats
 
 from .charts import INK, MUTED, PALETTE, new_figure, style, to_svg
@@ -26,6 +25,8 @@ def _column(est: float, low: float, high: float, weight: str = "") -> str:
 
 
 def _diamond(ax, result, y: float, colour: str, height: float = 0.32) -> None:
+    from matplotlib.patches import Polygon  # matplotlib is imported when drawing
+
     ax.add_patch(Polygon([(result.ci_low, y), (result.estimate, y + height),
                           (result.ci_high, y), (result.estimate, y - height)],
                          closed=True, facecolor=colour, edgecolor=INK, linewidth=0.6))

@@ -12,9 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.colors import LinearSegmentedColormap
-from matplotlib.ticker import MaxNLocator
-from matplotlib.transforms import blended_transform_factory
 
 from ..charts import INK, MUTED, PALETTE, new_figure, style, to_svg
 
@@ -54,6 +51,14 @@ SERIES = {  # series -> (colour, marker, filled)
 }
 
 
+def _text_x(ax):
+    """A transform in axes units across and data units up: text at a fixed place
+    beside each row (matplotlib is imported when drawing, see ``charts._pyplot``)."""
+    from matplotlib.transforms import blended_transform_factory
+
+    return blended_transform_factory(ax.transAxes, ax.transData)
+
+
 def _has(value) -> bool:
     return value is not None and value == value
 
@@ -79,7 +84,7 @@ def interval_chart(rows: list[Row], title: str, description: str, *, xlabel: str
                          + (0.25 if references else 0))
     with style():
         y = np.arange(n, 0, -1, dtype=float)
-        text_x = blended_transform_factory(ax.transAxes, ax.transData)
+        text_x = _text_x(ax)
         for line, yy in zip(lines, y):
             if line[0].header:
                 continue
@@ -147,6 +152,8 @@ def bar_chart(bars: list[Bar], title: str, description: str, *, xlabel: str,
         ax.tick_params(axis="y", length=0)
         ax.set_xlim(0, top * 1.32)
         ax.set_ylim(0.4, n + 0.6)
+        from matplotlib.ticker import MaxNLocator
+
         # ticks at multiples of 5, like the counts (rounded to 5) they measure
         ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[5, 10], integer=True))
         ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
@@ -171,6 +178,8 @@ def agreement_heatmap(cells: dict, title: str, description: str) -> str:
             ["not_recovered_lost", "not_recovered_diagnosed"]]
     counts = np.array([[cells.get(k) if cells.get(k) is not None else np.nan for k in row]
                        for row in keys], dtype=float)
+    from matplotlib.colors import LinearSegmentedColormap
+
     cmap = LinearSegmentedColormap.from_list("tin", ["#eef5fb", BLUE])
     fig, ax = new_figure(5.2, 3.0)
     with style():
@@ -222,7 +231,7 @@ def smd_chart(rows: list[tuple[str, float | None, bool | None]], title: str,
         reach = max([abs(v) for v in values] + [flag * 3]) * 1.15
         ax.axvspan(-flag, flag, color="#dcebf7", zorder=0)
         ax.axvline(0, color=MUTED, linewidth=0.8)
-        text_x = blended_transform_factory(ax.transAxes, ax.transData)
+        text_x = _text_x(ax)
         for (label, value, flagged), yy in zip(rows, y):
             if _has(value):
                 ax.scatter([value], [yy], s=46, zorder=3,
@@ -359,7 +368,7 @@ def split_chart(bars: list[Split], title: str, description: str,
     fig, ax = new_figure(width, 1.1 + 0.42 * n)
     with style():
         y = np.arange(n, 0, -1, dtype=float)
-        text_x = blended_transform_factory(ax.transAxes, ax.transData)
+        text_x = _text_x(ax)
         for bar, yy in zip(bars, y):
             left = 0.0
             for share, colour in zip(bar.shares, BAND_COLOURS):
