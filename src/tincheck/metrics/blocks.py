@@ -172,7 +172,8 @@ def order_key(date: ir.DateValue, source_row: ir.IntegerValue) -> ir.IntegerValu
     """One integer ordering records by (date, source_row): days × 10¹⁰ + source_row.
 
     "First" and "last" rules become ``argmin``/``argmax`` over this key (DuckDB
-    ``arg_min``, Spark ``min_by``): an aggregate instead of a sorted window.
+    ``arg_min_null``, see :func:`tincheck.engine.to_sql`; Spark ``min_by``): an
+    aggregate instead of a sorted window.
     """
     days = date.delta(ibis.literal(ORDER_ORIGIN), unit="day").cast("int64")
     return days * ROWS_PER_DAY + source_row
