@@ -573,7 +573,10 @@ def _indicator_values(frame: pd.DataFrame, indicator, number: int) -> np.ndarray
     else:
         raise ValueError(f"indicator {indicator!r} is neither a column of the data nor a "
                          "function of a data frame")
-    values = pd.Series(np.asarray(values), index=frame.index)
+    values = np.asarray(values)
+    if values.dtype == bool:  # true/false everywhere: nothing to check (0.4 s at 1M, m=20)
+        return values.astype(float)
+    values = pd.Series(values, index=frame.index)
     bad = values.isna() | ~values.isin([0, 1, True, False])
     if bad.any():
         first = values.index[bad.to_numpy()][0]
