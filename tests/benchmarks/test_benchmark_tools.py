@@ -91,3 +91,25 @@ def test_the_end_to_end_table_gives_the_median_of_the_runs_with_min_and_max():
                      "3.00 s (3.00 s–3.00 s)", "0.00 s (0.00 s–0.00 s)",
                      "1,000 MiB (900 MiB–1,100 MiB)", "not recorded",
                      "3.00 s (1.00 s–3.00 s)", "20.0 (10.0–20.0)", "20.0 (15.0–25.0)"]
+
+
+def test_the_lower_bound_measures_the_audits_own_work(tmp_path):
+    """benchmarks/lower_bound.py times the work no audit with today's answers can leave
+    out: it must capture the audit's own imputation (m = 20 chains of the two last
+    scores) and therapist frame, and copy every row of the four large files."""
+    import duckdb
+
+    from tincheck.synth import generate
+
+    bound = _module("lower_bound")
+    folder = generate(tmp_path / "service", referrals=4000, seed=2)
+    captured = bound.captured_work(folder)
+    children, values, missing, equations, donors, iterations = captured["chain"]
+    assert (len(children), donors, iterations) == (20, 5, 10)
+    assert [e.j for e in equations] == [0, 1]  # the last PHQ-9 and anxiety scores
+    assert len(captured["frame"]) > 0 and captured["rows"] > 0
+    cpu, m = bound.imputation_cpu(captured)
+    assert m == 20 and cpu > 0 and bound.models_cpu(captured) > 0
+    rows = {name: duckdb.sql(f"SELECT count(*) FROM '{folder / name}.parquet'").fetchone()[0]
+            for name in bound.LARGE}
+    assert bound.loaded_rows(folder) == rows
