@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import duckdb
+
 from . import __version__, disclosure
 from . import engine as engines
 from .disclosure import metric_json, public_sentence, published_costs, table_json
-from .errors import SettingError
+from .errors import MemoryLimitError, SettingError
 from .ingest import Dataset, read_dataset
 from .jsonable import jsonable
 from .metrics import Period, Result, evaluate, needs
@@ -219,6 +221,9 @@ def audit(data: str | Path | Dataset, period: str | Period | None = None,
                     "therapist_min_cases": therapist_min_cases}
         return Audit(results, tables, warnings, info, settings, public_warnings=public,
                      not_computed=not_computed)
+    except duckdb.OutOfMemoryException:
+        # the cap on DuckDB's memory is too small for a step that cannot spill
+        raise MemoryLimitError(dataset.memory_limit) from None
     finally:
         if own:
             dataset.close()

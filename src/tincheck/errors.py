@@ -38,6 +38,26 @@ class SettingError(ValueError):
         return "--" + self.setting.replace("_", "-")
 
 
+class MemoryLimitError(SettingError):
+    """DuckDB needed more memory than its limit allows (``memory_limit``, the command's
+    ``--memory-limit`` or the ``TINCHECK_MEMORY_LIMIT`` environment variable; DuckDB's
+    default is 80% of the machine's memory). Beyond its limit DuckDB spills to disk,
+    but some steps must hold their data in memory: this is not a fault in the data.
+
+    >>> print(MemoryLimitError("50MB").describe("--memory-limit"))  # doctest: +ELLIPSIS
+    --memory-limit '50MB': too small for this data: DuckDB needed more memory ...
+    """
+
+    def __init__(self, limit: str | None):
+        value = limit if limit else "not set (DuckDB's default, 80% of memory)"
+        super().__init__("memory_limit", value,
+                         "too small for this data: DuckDB needed more memory than that "
+                         "to read or audit it (beyond the limit it spills to disk, but "
+                         "some steps must hold their data). Raise the limit, or leave it "
+                         "unset on a machine with more free memory (the default audit of "
+                         "1,000,000 referrals runs within 1GB; docs/performance.md)")
+
+
 class OutputError(OSError):
     """An output that cannot be written: where, and why (an :class:`OSError`, so that
     ``except OSError`` still catches it).
@@ -62,4 +82,4 @@ class OutputError(OSError):
         return self.describe()
 
 
-__all__ = ["OutputError", "SettingError"]
+__all__ = ["MemoryLimitError", "OutputError", "SettingError"]

@@ -23,7 +23,7 @@ import ibis
 
 from .. import pseudonymise
 from ..engine import COMPRESSED_DATABASE
-from ..errors import SettingError
+from ..errors import MemoryLimitError, SettingError
 from ..schema import TABLES
 from .findings import DataError, Example, Finding, ValidationReport
 from .parse import UK_TIME_ZONE
@@ -37,6 +37,12 @@ DATABASE = COMPRESSED_DATABASE  # the compressed in-memory database of the canon
 _MEMORY = re.compile(r"\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
 
 
+def limit_in_force(memory_limit: str | None = None) -> str | None:
+    """The cap on DuckDB's memory: ``memory_limit``, else ``TINCHECK_MEMORY_LIMIT``,
+    else None (DuckDB's default, 80% of RAM)."""
+    return memory_limit or os.environ.get(MEMORY_LIMIT_ENV) or None
+
+
 def connect(memory_limit: str | None = None) -> tuple[duckdb.DuckDBPyConnection, str]:
     """An in-memory DuckDB connection for one dataset, and its private spill folder.
 
@@ -46,7 +52,7 @@ def connect(memory_limit: str | None = None) -> tuple[duckdb.DuckDBPyConnection,
     temporary folder, removed on close, never to DuckDB's default ``.tmp`` in the
     working directory.
     """
-    limit = memory_limit or os.environ.get(MEMORY_LIMIT_ENV) or None
+    limit = limit_in_force(memory_limit)
     if limit is not None and not _MEMORY.fullmatch(str(limit)):
         if memory_limit:
             raise SettingError("memory_limit", limit, "expected a size such as 3GB or 500MB")
@@ -106,6 +112,7 @@ class Dataset:
     manifest: dict | None = None
     spill: str | None = field(default=None, repr=False)
     columns: dict[str, frozenset[str]] = field(default_factory=dict)
+    memory_limit: str | None = None  # the cap on DuckDB's memory it was read under
 
     @cached_property
     def backend(self):
@@ -186,6 +193,24 @@ def _load(path: str | Path, key_file=None, today: _dt.date | None = None,
         report.add(finding)
     connection, spill = connect(memory_limit)
     try:
+        dataset = _read(folder, connection, sources, report, key_file, today)
+    except BaseException as exc:
+        # whatever stops the reading, the connection is closed and the spill folder
+        # (which may hold the data) removed; running out of DuckDB's memory is the
+        # limit's fault, not the data's
+        connection.close()
+        shutil.rmtree(spill, ignore_errors=True)
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            raise MemoryLimitError(limit_in_force(memory_limit)) from None
+        raise
+    dataset.spill, dataset.memory_limit = spill, limit_in_force(memory_limit)
+    return dataset, report
+
+
+def _read(folder: Path, connection, sources: dict, report: ValidationReport, key_file,
+          today: _dt.date | None) -> Dataset:
+    """Load, stage, check and build every table on ``connection`` (see :func:`_load`)."""
+    try:
         key = pseudonymise.find_key(key_file)
     except pseudonymise.PseudonymKeyError as exc:
         report.add(Finding("error", "pseudonym_key", "(key file)", None, str(exc)))
@@ -230,10 +255,9 @@ def _load(path: str | Path, key_file=None, today: _dt.date | None = None,
         report.add(finding)
     manifest = _read_manifest(folder, report)
     report.synthetic = bool(manifest and manifest.get("synthetic"))
-    dataset = Dataset(folder, connection, {n: r.source for n, r in raws.items()},
-                      supplied, report, manifest, spill,
-                      {n: frozenset(r.header.canonical) for n, r in raws.items()})
-    return dataset, report
+    return Dataset(folder, connection, {n: r.source for n, r in raws.items()},
+                   supplied, report, manifest, None,
+                   {n: frozenset(r.header.canonical) for n, r in raws.items()})
 
 
 def validate(path: str | Path, *, key_file=None, today: _dt.date | None = None,

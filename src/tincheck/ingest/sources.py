@@ -553,6 +553,8 @@ def _load_csv(con, source: SourceFile, key: bytes | None):
         con.execute(f"CREATE OR REPLACE TABLE {relation} AS {select}")
         rejected = con.execute(
             f"SELECT DISTINCT line, error_type FROM {rejects} ORDER BY line").fetchall()
+    except duckdb.OutOfMemoryException:
+        raise  # the memory limit, not the file (dataset._load)
     except duckdb.Error as exc:
         raise FileProblem("unreadable_file", "a readable CSV file: " + duckdb_reason(exc),
                           None) from None
@@ -662,6 +664,8 @@ def _load_parquet(con, source: SourceFile, key: bytes | None):
     scan = f"read_parquet({duckdb_path(source.path)})"
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
+    except duckdb.OutOfMemoryException:
+        raise  # the memory limit, not the file (dataset._load)
     except duckdb.Error as exc:
         raise FileProblem("unreadable_file",
                           "a readable Parquet file: " + duckdb_reason(exc)) from None
@@ -700,6 +704,8 @@ def _load_parquet(con, source: SourceFile, key: bytes | None):
         return _finish(con, source, header, key, relation,
                        header_findings + list(header.findings), row_sql=row_sql,
                        relation_kind=kind, types=types)
+    except duckdb.OutOfMemoryException:
+        raise  # the memory limit, not the file (dataset._load)
     except duckdb.Error as exc:
         raise FileProblem("unreadable_file",
                           "a readable Parquet file: " + duckdb_reason(exc)) from None

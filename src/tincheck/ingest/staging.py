@@ -170,6 +170,8 @@ def stage(con, raw: RawTable, table: Table) -> tuple[Staged, list[Finding]]:
         con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {', '.join(outer)} "
                     f"FROM (SELECT *, {control} AS {_CONTROL} FROM (SELECT "
                     f"{', '.join(inner)} FROM {quote_ident(raw.view)}))")
+    except duckdb.OutOfMemoryException:
+        raise  # the memory limit, not the file (dataset._load)
     except duckdb.Error as exc:
         # a Parquet file is read here for the first time (sources.load only describes
         # it): a damaged page shows up now
