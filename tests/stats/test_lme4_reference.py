@@ -152,3 +152,29 @@ def test_a_fit_started_from_a_nested_model_agrees_with_glmer(data):
     fit = random_intercept_logistic(frame["y"], X, frame["g"],
                                     ["(Intercept)", "x1", "x2", "x3"], start=nested)
     _agrees_with_glmer(fit)
+
+
+def test_a_start_that_did_not_converge_gives_its_grouping_not_its_estimates(data,
+                                                                           monkeypatch):
+    """A nested model whose fit did not converge is no guide to the maximum: the fit
+    starts from the default values (σ = 0.5) and still reaches glmer's answer."""
+    from dataclasses import replace
+
+    from tincheck.stats import mixed_models
+
+    frame, X = data
+    nested = random_intercept_logistic(frame["y"], X[:, :3], frame["g"],
+                                       ["(Intercept)", "x1", "x2"])
+    starts, maximise = [], mixed_models._maximise
+
+    def recording(data_, beta0, sigma0, *args, **kwargs):
+        starts.append(float(sigma0))
+        return maximise(data_, beta0, sigma0, *args, **kwargs)
+
+    monkeypatch.setattr(mixed_models, "_maximise", recording)
+    names = ["(Intercept)", "x1", "x2", "x3"]
+    random_intercept_logistic(frame["y"], X, frame["g"], names, start=nested)
+    stray = replace(nested, converged=False, beta=nested.beta + 3.0)
+    fit = random_intercept_logistic(frame["y"], X, frame["g"], names, start=stray)
+    assert starts == [pytest.approx(nested.sigma), 0.5]
+    _agrees_with_glmer(fit)

@@ -494,6 +494,8 @@ def random_intercept_logistic(y, X, groups, names=None, nagq: int = 9,
     its β matched by name (0 for a column it lacks), σ and conditional modes, and its
     grouping of the rows reused (by default: the ordinary logistic regression's β and
     σ = 0.5). The maximum is the same from either start, to the optimiser's tolerance.
+    A ``start`` whose own fit did not converge gives only its grouping: its estimates
+    may be far from any maximum, so the default start values are used.
 
     Returns :class:`LogisticMixedFit`. Equivalent R call (lme4):
     ``glmer(y ~ X - 1 + (1 | groups), family = binomial, nAGQ = nagq)``.
@@ -520,7 +522,7 @@ def random_intercept_logistic(y, X, groups, names=None, nagq: int = 9,
     names = tuple(names) if names is not None else tuple(f"x{i}" for i in range(X.shape[1]))
     like = start.model if start is not None and start.nagq == nagq else None
     data = _Groups(y, X, groups, nagq, like=like if isinstance(like, _Groups) else None)
-    if start is not None and start.sigma >= 0.05:
+    if start is not None and start.converged and start.sigma >= 0.05:
         known = dict(zip(start.names, start.beta))
         beta0 = np.array([known.get(name, 0.0) for name in names])
         modes = start.modes / start.sigma if data.labels is start.groups else None
