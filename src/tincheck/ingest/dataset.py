@@ -192,8 +192,9 @@ def _load(path: str | Path, key_file=None, today: _dt.date | None = None,
     for finding in found:
         report.add(finding)
     connection, spill = connect(memory_limit)
+    limit = limit_in_force(memory_limit)
     try:
-        dataset = _read(folder, connection, sources, report, key_file, today)
+        dataset = _read(folder, connection, spill, limit, sources, report, key_file, today)
     except BaseException as exc:
         # whatever stops the reading, the connection is closed and the spill folder
         # (which may hold the data) removed; running out of DuckDB's memory is the
@@ -201,14 +202,13 @@ def _load(path: str | Path, key_file=None, today: _dt.date | None = None,
         connection.close()
         shutil.rmtree(spill, ignore_errors=True)
         if isinstance(exc, duckdb.OutOfMemoryException):
-            raise MemoryLimitError(limit_in_force(memory_limit)) from None
+            raise MemoryLimitError(limit) from None
         raise
-    dataset.spill, dataset.memory_limit = spill, limit_in_force(memory_limit)
     return dataset, report
 
 
-def _read(folder: Path, connection, sources: dict, report: ValidationReport, key_file,
-          today: _dt.date | None) -> Dataset:
+def _read(folder: Path, connection, spill: str, limit: str | None, sources: dict,
+          report: ValidationReport, key_file, today: _dt.date | None) -> Dataset:
     """Load, stage, check and build every table on ``connection`` (see :func:`_load`)."""
     try:
         key = pseudonymise.find_key(key_file)
@@ -256,8 +256,8 @@ def _read(folder: Path, connection, sources: dict, report: ValidationReport, key
     manifest = _read_manifest(folder, report)
     report.synthetic = bool(manifest and manifest.get("synthetic"))
     return Dataset(folder, connection, {n: r.source for n, r in raws.items()},
-                   supplied, report, manifest, None,
-                   {n: frozenset(r.header.canonical) for n, r in raws.items()})
+                   supplied, report, manifest, spill,
+                   {n: frozenset(r.header.canonical) for n, r in raws.items()}, limit)
 
 
 def validate(path: str | Path, *, key_file=None, today: _dt.date | None = None,

@@ -210,6 +210,15 @@ def duckdb_reason(exc: Exception) -> str:
     return pseudonymise.mask_text(first.split(": ", 1)[-1])
 
 
+def unreadable(what: str, exc: duckdb.Error) -> Exception:
+    """What to raise for DuckDB's error while reading a file: the file is unreadable
+    (:class:`FileProblem`), unless DuckDB ran out of memory, which is its memory limit's
+    fault, not the file's (``dataset._load`` names the limit)."""
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return exc
+    return FileProblem("unreadable_file", f"a readable {what}: " + duckdb_reason(exc))
+
+
 # ---------------------------------------------------------------- headers
 
 def _checked_headers(headers: list[str], source: SourceFile, key: bytes | None
@@ -553,11 +562,8 @@ def _load_csv(con, source: SourceFile, key: bytes | None):
         con.execute(f"CREATE OR REPLACE TABLE {relation} AS {select}")
         rejected = con.execute(
             f"SELECT DISTINCT line, error_type FROM {rejects} ORDER BY line").fetchall()
-    except duckdb.OutOfMemoryException:
-        raise  # the memory limit, not the file (dataset._load)
     except duckdb.Error as exc:
-        raise FileProblem("unreadable_file", "a readable CSV file: " + duckdb_reason(exc),
-                          None) from None
+        raise unreadable("CSV file", exc) from None
     finally:
         for name in (rejects, rejects + "_scan"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
@@ -664,11 +670,8 @@ def _load_parquet(con, source: SourceFile, key: bytes | None):
     scan = f"read_parquet({duckdb_path(source.path)})"
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
-    except duckdb.OutOfMemoryException:
-        raise  # the memory limit, not the file (dataset._load)
     except duckdb.Error as exc:
-        raise FileProblem("unreadable_file",
-                          "a readable Parquet file: " + duckdb_reason(exc)) from None
+        raise unreadable("Parquet file", exc) from None
     nested = [f"{printable(pseudonymise.mask(row[0]))} ({row[1].split('(')[0]})"
               for row in described if _nested(row[1])]
     if nested:
@@ -704,11 +707,8 @@ def _load_parquet(con, source: SourceFile, key: bytes | None):
         return _finish(con, source, header, key, relation,
                        header_findings + list(header.findings), row_sql=row_sql,
                        relation_kind=kind, types=types)
-    except duckdb.OutOfMemoryException:
-        raise  # the memory limit, not the file (dataset._load)
     except duckdb.Error as exc:
-        raise FileProblem("unreadable_file",
-                          "a readable Parquet file: " + duckdb_reason(exc)) from None
+        raise unreadable("Parquet file", exc) from None
 
 
 # ---------------------------------------------------------------- Excel

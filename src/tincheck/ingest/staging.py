@@ -21,8 +21,8 @@ from .. import pseudonymise
 from ..schema import SOURCE_ROW, Table
 from .findings import MAX_SHOWN, Example, Finding
 from .parse import NORMALISED_TEXT, null_sql, parse_sql, quote_ident, quote_literal
-from .sources import (NHS_MARKER, WIDE_FILE_COLUMNS, FileProblem, RawTable,
-                      control_findings, control_sql, duckdb_reason)
+from .sources import (NHS_MARKER, WIDE_FILE_COLUMNS, RawTable, control_findings,
+                      control_sql, unreadable)
 
 SQL_TYPES = {"str": "VARCHAR", "code": "VARCHAR", "icd10": "VARCHAR", "date": "DATE",
              "int": "BIGINT", "number": "DOUBLE", "bool": "BOOLEAN"}
@@ -170,14 +170,11 @@ def stage(con, raw: RawTable, table: Table) -> tuple[Staged, list[Finding]]:
         con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {', '.join(outer)} "
                     f"FROM (SELECT *, {control} AS {_CONTROL} FROM (SELECT "
                     f"{', '.join(inner)} FROM {quote_ident(raw.view)}))")
-    except duckdb.OutOfMemoryException:
-        raise  # the memory limit, not the file (dataset._load)
     except duckdb.Error as exc:
         # a Parquet file is read here for the first time (sources.load only describes
         # it): a damaged page shows up now
-        what = "Parquet file" if raw.source.format == "parquet" else "file"
-        raise FileProblem("unreadable_file", f"a readable {what}: " + duckdb_reason(exc)
-                          ) from None
+        raise unreadable("Parquet file" if raw.source.format == "parquet" else "file",
+                         exc) from None
     finally:
         raw.drop(con)
     marked, controlled, empty = con.execute(
