@@ -305,6 +305,9 @@ def _pages_work_on_a_phone_and_every_control_has_a_label(browser, url):
     page.set_viewport_size(PHONE)
     page.get_by_role("link", name=re.compile(r"^S\d{4}, ")).first.click()
     page.get_by_role("link", name="Record a correction").click()
+    # the click navigates: measure the form's page, not the moment between the two
+    # (evaluated too early, there was no document: a failure seen once in CI)
+    expect(page.get_by_label("Reason for the correction")).to_be_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     unlabelled = page.evaluate("""() => [...document.querySelectorAll(
